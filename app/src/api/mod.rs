@@ -1,0 +1,7 @@
+//! Server functions, one file per feature. Each is thin: it takes "who am I" from the session,
+//! calls the backend and returns its typed error; the server gives each error its HTTP status
+//! (`backend::error::with_error_status`).
+
+pub mod account;
+pub mod home;
+pub mod map;

@@ -1,0 +1,72 @@
+//! How [`AppError`] meets HTTP and the database: statuses, constraint names, logging.
+
+use axum::{
+    body::Body,
+    http::{header, HeaderValue, StatusCode},
+    response::Response,
+};
+
+use crate::error::AppError;
+
+impl AppError {
+    pub fn status(&self) -> StatusCode {
+        match self {
+            Self::Invalid { .. } => StatusCode::BAD_REQUEST,
+            Self::HandleTaken => StatusCode::CONFLICT,
+            Self::WrongCredentials | Self::NotSignedIn => StatusCode::UNAUTHORIZED,
+            Self::TooManyAttempts { .. } => StatusCode::TOO_MANY_REQUESTS,
+            Self::NotFound(_) => StatusCode::NOT_FOUND,
+            Self::CrossSite => StatusCode::FORBIDDEN,
+            Self::Internal | Self::Transport(_) => StatusCode::INTERNAL_SERVER_ERROR,
+        }
+    }
+
+    /// Logs an unexpected failure and hides it behind [`AppError::Internal`].
+    pub fn internal(context: &str, err: impl std::fmt::Display) -> Self {
+        tracing::error!(%err, "{context}");
+        Self::Internal
+    }
+}
+
+impl From<sqlx::Error> for AppError {
+    /// Known constraint names become their variants; anything else is internal.
+    fn from(err: sqlx::Error) -> Self {
+        let constraint = err.as_database_error().and_then(|e| e.constraint());
+        match constraint {
+            Some("players_handle_key") => Self::HandleTaken,
+            Some("players_handle_format") => {
+                Self::invalid("handle", "Handle may only use a-z, 0-9, _ and -.")
+            }
+            Some("players_display_name_length") => {
+                Self::invalid("display_name", "Display name must be 1 to 40 characters.")
+            }
+            _ => Self::internal("database error", err),
+        }
+    }
+}
+
+/// Server functions answer every error with status 500 and the error as JSON. This gives
+/// the answer the status its variant stands for (and `Retry-After` when it has one), in one
+/// place for every server function, argument decoding failures included. Other responses,
+/// such as the redirect that answers a form posted without JavaScript, pass unchanged.
+pub async fn with_error_status(response: Response) -> Response {
+    if response.status() != StatusCode::INTERNAL_SERVER_ERROR {
+        return response;
+    }
+    let (mut parts, body) = response.into_parts();
+    let Ok(bytes) = axum::body::to_bytes(body, ERROR_BODY_LIMIT).await else {
+        return Response::from_parts(parts, Body::empty());
+    };
+    if let Ok(err) = serde_json::from_slice::<AppError>(&bytes) {
+        parts.status = err.status();
+        if let AppError::TooManyAttempts { retry_after_secs } = err {
+            parts
+                .headers
+                .insert(header::RETRY_AFTER, HeaderValue::from(retry_after_secs));
+        }
+    }
+    Response::from_parts(parts, Body::from(bytes))
+}
+
+/// Error bodies are a few hundred bytes; anything longer is not one of ours.
+const ERROR_BODY_LIMIT: usize = 64 * 1024;

@@ -1,0 +1,59 @@
+//! Everything that runs only on the server: state, queries and game rules. Server functions
+//! in `api` call into here; nothing here renders.
+
+pub mod accounts;
+pub mod db;
+pub mod error;
+pub mod places;
+pub mod players;
+pub mod sessions;
+
+use std::sync::Arc;
+
+use axum::extract::FromRef;
+use leptos::prelude::*;
+use sqlx::PgPool;
+
+use crate::error::AppError;
+
+/// Settings the backend reads, taken from the environment by the server at start.
+#[derive(Debug, Clone)]
+pub struct Settings {
+    /// Leaflet tile URL template; empty means no tile layer (markers on a plain background).
+    pub tile_url: String,
+    pub tile_attribution: String,
+    /// Mark the session cookie `Secure` (the site is served over https).
+    pub secure_cookies: bool,
+}
+
+impl Default for Settings {
+    fn default() -> Self {
+        Self {
+            tile_url: "https://tile.openstreetmap.org/{z}/{x}/{y}.png".into(),
+            tile_attribution: "&copy; OpenStreetMap contributors".into(),
+            secure_cookies: false,
+        }
+    }
+}
+
+/// Shared by the router, the SSR renderer and every server function.
+#[derive(Clone)]
+pub struct AppState {
+    pub pool: PgPool,
+    pub leptos_options: LeptosOptions,
+    pub settings: Arc<Settings>,
+}
+
+impl FromRef<AppState> for LeptosOptions {
+    fn from_ref(state: &AppState) -> Self {
+        state.leptos_options.clone()
+    }
+}
+
+/// The state, from the context that leptos_axum provides to server functions and rendering.
+pub fn state() -> Result<AppState, AppError> {
+    use_context::<AppState>().ok_or_else(|| {
+        tracing::error!("AppState is missing from the Leptos context");
+        AppError::Internal
+    })
+}

@@ -1,0 +1,117 @@
+//! Players as the pages see them, and setting a player's home. Queries here read the exact
+//! home position only to write it; every answer carries the city centre instead.
+
+use sqlx::PgPool;
+
+use super::places;
+use crate::{
+    error::AppError,
+    model::{rules, Home, MapPlayer, Me},
+};
+
+/// The signed-in player with their home.
+pub async fn me(pool: &PgPool, player_id: i64) -> Result<Option<Me>, AppError> {
+    let row = sqlx::query!(
+        "select id, handle, display_name, home_city_id from players where id = $1",
+        player_id
+    )
+    .fetch_optional(pool)
+    .await?;
+    let Some(row) = row else { return Ok(None) };
+    let home = match row.home_city_id {
+        Some(city) => places::home_of_city(pool, city).await?,
+        None => None,
+    };
+    Ok(Some(Me {
+        id: row.id,
+        handle: row.handle,
+        display_name: row.display_name,
+        home,
+    }))
+}
+
+/// Every player with a home, at their city's centre.
+pub async fn on_map(pool: &PgPool) -> Result<Vec<MapPlayer>, AppError> {
+    let rows = sqlx::query!(
+        r#"select p.id, p.handle, p.display_name,
+                  h.city_id as "city_id!", h.city as "city!", h.region as "region!",
+                  h.country_code as "country_code!", h.country as "country!",
+                  h.lat as "lat!", h.lon as "lon!"
+           from players p
+           join city_places h on h.city_id = p.home_city_id
+           order by p.id"#
+    )
+    .fetch_all(pool)
+    .await?;
+    Ok(rows
+        .into_iter()
+        .map(|r| MapPlayer {
+            id: r.id,
+            handle: r.handle,
+            display_name: r.display_name,
+            home: Home {
+                city_id: r.city_id,
+                city: r.city,
+                region: r.region,
+                country_code: r.country_code,
+                country: r.country,
+                lat: r.lat,
+                lon: r.lon,
+            },
+        })
+        .collect())
+}
+
+/// Sets the home from the browser's reported position: the nearest known city, refused when
+/// that city is too far away (a position at sea). The exact position is kept, private.
+pub async fn set_home_from_position(
+    pool: &PgPool,
+    player_id: i64,
+    lat: f64,
+    lon: f64,
+) -> Result<Home, AppError> {
+    let (lat, lon) = rules::position(lat, lon)?;
+    let nearest = places::nearest_city(pool, lat, lon).await?;
+    let city = match nearest {
+        Some((city, km)) if places::within_reach(km) => city,
+        Some((_, km)) => {
+            return Err(AppError::invalid(
+                "position",
+                format!(
+                    "That position is {km:.0} km from the nearest town we know (the limit is {:.0} km). Pick your city by name instead.",
+                    places::MAX_SNAP_KM
+                ),
+            ))
+        }
+        None => return Err(AppError::invalid("position", "No towns are known yet.")),
+    };
+    store_home(pool, player_id, city, Some((lat, lon))).await
+}
+
+/// Sets the home to a city the player picked by name.
+pub async fn set_home_city(pool: &PgPool, player_id: i64, city_id: i32) -> Result<Home, AppError> {
+    store_home(pool, player_id, city_id, None).await
+}
+
+async fn store_home(
+    pool: &PgPool,
+    player_id: i64,
+    city_id: i32,
+    exact: Option<(f64, f64)>,
+) -> Result<Home, AppError> {
+    let home = places::home_of_city(pool, city_id)
+        .await?
+        .ok_or_else(|| AppError::NotFound(format!("City {city_id}")))?;
+    let (lat, lon) = exact.unzip();
+    sqlx::query!(
+        "update players set home_city_id = $2, home_lat = $3, home_lon = $4 where id = $1",
+        player_id,
+        city_id,
+        lat,
+        lon
+    )
+    .execute(pool)
+    .await?;
+    tracing::info!(player_id, city_id, "home set");
+    Ok(home)
+}

@@ -1,0 +1,73 @@
+//! The application error: every failure a player or client can see, with the field it concerns.
+//!
+//! Server functions return `Result<T, AppError>`; the variant decides the HTTP status (see
+//! `backend::error`), and the `Display` text is what the page shows. Internal details are logged
+//! on the server and never carried here.
+
+use leptos::server_fn::{
+    codec::JsonEncoding,
+    error::{FromServerFnError, ServerFnErrorErr},
+};
+use serde::{Deserialize, Serialize};
+
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error, Serialize, Deserialize)]
+pub enum AppError {
+    /// 400: an input broke a rule; `field` names the input.
+    #[error("{message}")]
+    Invalid { field: String, message: String },
+    /// 409: another player has this handle (ignoring case).
+    #[error("That handle is taken.")]
+    HandleTaken,
+    /// 401: the handle or the password is wrong (which one is not said).
+    #[error("Wrong handle or password.")]
+    WrongCredentials,
+    /// 401: the request has no valid session.
+    #[error("You are not signed in.")]
+    NotSignedIn,
+    /// 429: too many attempts; the client may retry after this many seconds.
+    #[error("Too many attempts. Try again in {retry_after_secs} seconds.")]
+    TooManyAttempts { retry_after_secs: u64 },
+    /// 404: the thing named does not exist.
+    #[error("{0} not found.")]
+    NotFound(String),
+    /// 403: a state-changing request from another site.
+    #[error("Cross-site request refused.")]
+    CrossSite,
+    /// 500: something failed on the server; details are in its log.
+    #[error("Something went wrong on our side. Please try again.")]
+    Internal,
+    /// The request did not reach the server function or its answer could not be read.
+    #[error("Network or protocol error: {0}")]
+    Transport(String),
+}
+
+impl AppError {
+    /// An input that broke a rule.
+    pub fn invalid(field: &str, message: impl Into<String>) -> Self {
+        Self::Invalid {
+            field: field.to_owned(),
+            message: message.into(),
+        }
+    }
+
+    /// The input this error is about, if any: forms use it to place the message.
+    pub fn field(&self) -> Option<&str> {
+        match self {
+            Self::Invalid { field, .. } => Some(field),
+            Self::HandleTaken => Some("handle"),
+            _ => None,
+        }
+    }
+}
+
+impl FromServerFnError for AppError {
+    type Encoder = JsonEncoding;
+
+    fn from_server_fn_error(value: ServerFnErrorErr) -> Self {
+        match value {
+            // Arguments that failed to decode are bad input, not a transport failure.
+            ServerFnErrorErr::Args(message) => Self::invalid("request", message),
+            other => Self::Transport(other.to_string()),
+        }
+    }
+}

@@ -1,0 +1,176 @@
+//! Input rules for accounts and positions, checked in the browser for quick feedback and again
+//! on the server, where they are binding. Each function returns the normalised value or an
+//! [`AppError::Invalid`] naming the field.
+
+use crate::error::AppError;
+
+pub const HANDLE_MIN: usize = 3;
+pub const HANDLE_MAX: usize = 24;
+pub const DISPLAY_NAME_MAX: usize = 40;
+pub const PASSWORD_MIN: usize = 8;
+/// Long enough for any passphrase, short enough that hashing it costs nothing extra.
+pub const PASSWORD_MAX: usize = 128;
+/// Longest city search the type-ahead accepts.
+pub const PLACE_QUERY_MAX: usize = 60;
+
+/// A handle: 3–24 of `a-z 0-9 _ -`. Upper-case letters are accepted and folded to lower case,
+/// so uniqueness ignores case.
+pub fn handle(input: &str) -> Result<String, AppError> {
+    let handle = input.trim().to_ascii_lowercase();
+    let len = handle.chars().count();
+    if len < HANDLE_MIN {
+        return Err(AppError::invalid(
+            "handle",
+            format!("Handle must be at least {HANDLE_MIN} characters."),
+        ));
+    }
+    if len > HANDLE_MAX {
+        return Err(AppError::invalid(
+            "handle",
+            format!("Handle must be at most {HANDLE_MAX} characters."),
+        ));
+    }
+    if let Some(bad) = handle
+        .chars()
+        .find(|c| !(c.is_ascii_lowercase() || c.is_ascii_digit() || *c == '_' || *c == '-'))
+    {
+        return Err(AppError::invalid(
+            "handle",
+            format!("Handle may only use a-z, 0-9, _ and - (found {bad:?})."),
+        ));
+    }
+    Ok(handle)
+}
+
+/// A display name: 1–40 characters of any script after trimming, no control characters.
+pub fn display_name(input: &str) -> Result<String, AppError> {
+    let name = input.trim();
+    let len = name.chars().count();
+    if len == 0 {
+        return Err(AppError::invalid(
+            "display_name",
+            "Display name is required.",
+        ));
+    }
+    if len > DISPLAY_NAME_MAX {
+        return Err(AppError::invalid(
+            "display_name",
+            format!("Display name must be at most {DISPLAY_NAME_MAX} characters (it has {len})."),
+        ));
+    }
+    if name.chars().any(char::is_control) {
+        return Err(AppError::invalid(
+            "display_name",
+            "Display name may not contain control characters.",
+        ));
+    }
+    Ok(name.to_owned())
+}
+
+/// A new password: 8–128 characters, taken as typed (no trimming).
+pub fn new_password(input: &str) -> Result<(), AppError> {
+    let len = input.chars().count();
+    if len < PASSWORD_MIN {
+        return Err(AppError::invalid(
+            "password",
+            format!("Password must be at least {PASSWORD_MIN} characters."),
+        ));
+    }
+    if len > PASSWORD_MAX {
+        return Err(AppError::invalid(
+            "password",
+            format!("Password must be at most {PASSWORD_MAX} characters."),
+        ));
+    }
+    Ok(())
+}
+
+/// A position on Earth in degrees.
+pub fn position(lat: f64, lon: f64) -> Result<(f64, f64), AppError> {
+    if !lat.is_finite() || !(-90.0..=90.0).contains(&lat) {
+        return Err(AppError::invalid(
+            "lat",
+            "Latitude must be between -90 and 90 degrees.",
+        ));
+    }
+    if !lon.is_finite() || !(-180.0..=180.0).contains(&lon) {
+        return Err(AppError::invalid(
+            "lon",
+            "Longitude must be between -180 and 180 degrees.",
+        ));
+    }
+    Ok((lat, lon))
+}
+
+/// A place search: trimmed, at most 60 characters. Empty is allowed (no suggestions).
+pub fn place_query(input: &str) -> Result<String, AppError> {
+    let query = input.trim();
+    if query.chars().count() > PLACE_QUERY_MAX {
+        return Err(AppError::invalid(
+            "q",
+            format!("Search must be at most {PLACE_QUERY_MAX} characters."),
+        ));
+    }
+    Ok(query.to_owned())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn field(r: Result<impl std::fmt::Debug, AppError>) -> String {
+        r.unwrap_err().field().unwrap_or_default().to_owned()
+    }
+
+    #[test]
+    fn handle_length_limits_on_both_sides() {
+        assert_eq!(field(handle("ab")), "handle");
+        assert_eq!(handle("abc").unwrap(), "abc");
+        assert_eq!(handle(&"a".repeat(24)).unwrap(), "a".repeat(24));
+        assert_eq!(field(handle(&"a".repeat(25))), "handle");
+    }
+
+    #[test]
+    fn handle_characters_and_case() {
+        assert_eq!(handle("  Ab_c-9 ").unwrap(), "ab_c-9");
+        for bad in ["a b c", "abc!", "ñandu", "abc.d", "<script>"] {
+            let err = handle(bad).unwrap_err();
+            assert!(err.to_string().contains("a-z"), "{bad}: {err}");
+        }
+    }
+
+    #[test]
+    fn display_name_limits_on_both_sides() {
+        assert_eq!(field(display_name("")), "display_name");
+        assert_eq!(field(display_name("   ")), "display_name");
+        assert_eq!(display_name("Ø").unwrap(), "Ø");
+        let forty = "名".repeat(40);
+        assert_eq!(display_name(&forty).unwrap(), forty);
+        assert_eq!(field(display_name(&"名".repeat(41))), "display_name");
+        assert_eq!(field(display_name("a\u{7}b")), "display_name");
+        assert_eq!(display_name("<b>Zoë</b>").unwrap(), "<b>Zoë</b>");
+    }
+
+    #[test]
+    fn password_limits_on_both_sides() {
+        assert_eq!(field(new_password("1234567")), "password");
+        assert!(new_password("12345678").is_ok());
+        assert!(new_password(&"x".repeat(128)).is_ok());
+        assert_eq!(field(new_password(&"x".repeat(129))), "password");
+    }
+
+    #[test]
+    fn position_bounds() {
+        assert!(position(90.0, 180.0).is_ok());
+        assert!(position(-90.0, -180.0).is_ok());
+        assert_eq!(field(position(90.0001, 0.0)), "lat");
+        assert_eq!(field(position(0.0, -180.0001)), "lon");
+        assert_eq!(field(position(f64::NAN, 0.0)), "lat");
+    }
+
+    #[test]
+    fn place_query_limit() {
+        assert_eq!(place_query(&"p".repeat(60)).unwrap().len(), 60);
+        assert_eq!(field(place_query(&"p".repeat(61))), "q");
+    }
+}

@@ -1,0 +1,109 @@
+//! The document shell, the router and the session context every page reads.
+
+use leptos::{prelude::*, server_fn::ServerFn};
+use leptos_meta::{provide_meta_context, MetaTags, Stylesheet, Title};
+use leptos_router::{
+    components::{Route, Router, Routes},
+    path,
+};
+
+use super::{
+    account::{SignInPage, SignUpPage},
+    home::HomePage,
+    layout::Header,
+    map::MapPage,
+};
+use crate::{api::account::who_am_i, error::AppError, model::Me};
+
+/// The HTML document around the app. Leaflet's script loads before the hydration scripts:
+/// the map binds its global `L`.
+pub fn shell(options: LeptosOptions) -> impl IntoView {
+    view! {
+        <!DOCTYPE html>
+        <html lang="en">
+            <head>
+                <meta charset="utf-8" />
+                <meta name="viewport" content="width=device-width, initial-scale=1" />
+                <link rel="icon" href="/favicon.svg" type="image/svg+xml" />
+                <link rel="stylesheet" href="/leaflet/leaflet.css" />
+                <script src="/leaflet/leaflet.js"></script>
+                <AutoReload options=options.clone() />
+                <HydrationScripts options />
+                <MetaTags />
+            </head>
+            <body>
+                <App />
+            </body>
+        </html>
+    }
+}
+
+/// The signed-in player, refetched whenever an action that changes it (signing in or out,
+/// choosing a home) completes. Provided at the root; pages read it with [`use_session`].
+#[derive(Clone, Copy)]
+pub struct Session {
+    pub me: Resource<Result<Option<Me>, AppError>>,
+    changed: RwSignal<u64>,
+}
+
+impl Session {
+    fn new() -> Self {
+        let changed = RwSignal::new(0);
+        let me = Resource::new(move || changed.get(), |_| who_am_i());
+        Self { me, changed }
+    }
+
+    /// A server action after which the session is refetched. Pages create their own (under
+    /// `<Routes>`), so that a form posted without JavaScript gets its error back from the URL.
+    pub fn action<S>(&self) -> ServerAction<S>
+    where
+        S: ServerFn + Send + Sync + Clone + 'static,
+        S::Output: Send + Sync + 'static,
+        S::Error: Send + Sync + 'static,
+    {
+        let action = ServerAction::<S>::new();
+        let changed = self.changed;
+        Effect::watch(
+            move || action.version().get(),
+            move |_, _, _| changed.update(|n| *n += 1),
+            false,
+        );
+        action
+    }
+}
+
+pub fn use_session() -> Session {
+    expect_context::<Session>()
+}
+
+#[component]
+pub fn App() -> impl IntoView {
+    provide_meta_context();
+    provide_context(Session::new());
+
+    view! {
+        <Stylesheet id="leptos" href="/pkg/meridian.css" />
+        <Title text="Meridian" />
+        <Router>
+            <Header />
+            <main>
+                <Routes fallback=NotFound>
+                    <Route path=path!("") view=MapPage />
+                    <Route path=path!("signup") view=SignUpPage />
+                    <Route path=path!("signin") view=SignInPage />
+                    <Route path=path!("home") view=HomePage />
+                </Routes>
+            </main>
+        </Router>
+    }
+}
+
+/// The page for unknown paths, answered with status 404.
+#[component]
+fn NotFound() -> impl IntoView {
+    #[cfg(feature = "ssr")]
+    if let Some(response) = use_context::<leptos_axum::ResponseOptions>() {
+        response.set_status(axum::http::StatusCode::NOT_FOUND);
+    }
+    view! { <p class="notice">"Page not found."</p> }
+}

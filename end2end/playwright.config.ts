@@ -1,0 +1,41 @@
+import { defineConfig } from "@playwright/test";
+
+// Runs in Debian's Chromium (never a downloaded browser). cargo-leptos starts the server
+// before this suite and stops it after. MERIDIAN_E2E_GREP narrows the run (the release smoke
+// run uses "@smoke").
+export default defineConfig({
+  testDir: "./tests",
+  timeout: 60_000,
+  expect: { timeout: 15_000 },
+  fullyParallel: false,
+  workers: 2,
+  retries: 0,
+  reporter: [["list"]],
+  grep: process.env.MERIDIAN_E2E_GREP ? new RegExp(process.env.MERIDIAN_E2E_GREP) : undefined,
+  use: {
+    baseURL: process.env.MERIDIAN_BASE_URL ?? "http://127.0.0.1:3000",
+    trace: "retain-on-failure",
+    screenshot: "only-on-failure",
+  },
+  projects: [
+    {
+      name: "chromium",
+      use: {
+        browserName: "chromium",
+        launchOptions: {
+          executablePath: process.env.CHROMIUM_PATH ?? "/usr/bin/chromium",
+          args: [
+            "--headless",
+            "--no-sandbox",
+            "--disable-gpu",
+            "--disable-quic",
+            "--no-first-run",
+            "--disable-background-networking",
+            "--disable-component-update",
+            "--disable-sync",
+          ],
+        },
+      },
+    },
+  ],
+});

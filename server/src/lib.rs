@@ -1,0 +1,191 @@
+//! Meridian's server: the router (pages, server functions, operations endpoints) and its
+//! start-up and shutdown. `main.rs` only reads the configuration and calls [`run`]; tests call
+//! [`start`] on port 0.
+
+pub mod config;
+pub mod guard;
+pub mod ops;
+pub mod telemetry;
+
+use std::{future::Future, net::SocketAddr, sync::Arc};
+
+use app::{
+    backend::{db, error::with_error_status, AppState},
+    shell, App,
+};
+use axum::{
+    body::Body,
+    extract::Request,
+    middleware::{self, Next},
+    response::Response,
+    Router,
+};
+use leptos::prelude::*;
+use leptos_axum::{generate_route_list, LeptosRoutes};
+use tokio::{net::TcpListener, sync::oneshot, task::JoinHandle};
+use tower_http::trace::TraceLayer;
+
+pub use config::Config;
+
+#[derive(Debug, thiserror::Error)]
+pub enum StartError {
+    #[error("configuration: {0}")]
+    Config(#[from] config::ConfigError),
+    #[error("database: {0}")]
+    Database(#[from] sqlx::Error),
+    #[error("Leptos configuration: {0}")]
+    Leptos(String),
+    #[error("serving: {0}")]
+    Serve(std::io::Error),
+    #[error("cannot listen on {addr}: {source}")]
+    Bind {
+        addr: SocketAddr,
+        source: std::io::Error,
+    },
+}
+
+/// Leptos' options from the environment cargo-leptos sets, with this project's defaults when
+/// the binary runs on its own (tests, a plain `cargo run`).
+pub fn leptos_options(addr: SocketAddr) -> Result<LeptosOptions, StartError> {
+    let mut options = get_configuration(None)
+        .map_err(|e| StartError::Leptos(e.to_string()))?
+        .leptos_options;
+    if options.output_name.is_empty() {
+        options.output_name = "meridian".into();
+    }
+    options.site_addr = addr;
+    Ok(options)
+}
+
+/// Connects to the database (migrating it and loading the catalogue) and gathers the state.
+pub async fn state(config: &Config, options: LeptosOptions) -> Result<AppState, StartError> {
+    let pool = db::prepare(&config.database_url, config.db_pool).await?;
+    Ok(AppState {
+        pool,
+        leptos_options: options,
+        settings: Arc::new(config.settings.clone()),
+    })
+}
+
+/// The whole HTTP surface.
+pub fn router(state: AppState) -> Router {
+    let routes = generate_route_list(App);
+    let context = {
+        let state = state.clone();
+        move || provide_context(state.clone())
+    };
+    let page = {
+        let options = state.leptos_options.clone();
+        move || shell(options.clone())
+    };
+    Router::new()
+        .leptos_routes_with_context(&state, routes, context, page)
+        .merge(ops::routes())
+        .fallback(leptos_axum::file_and_error_handler::<AppState, _>(shell))
+        .layer(middleware::from_fn(server_fn_status))
+        .layer(middleware::from_fn(guard::same_site))
+        .layer(TraceLayer::new_for_http())
+        .with_state(state)
+}
+
+/// Server functions (which `leptos_routes_with_context` mounts under `/api/`) answer errors
+/// with the status their variant stands for.
+async fn server_fn_status(request: Request<Body>, next: Next) -> Response {
+    let is_server_fn = request.uri().path().starts_with("/api/");
+    let response = next.run(request).await;
+    if is_server_fn {
+        with_error_status(response).await
+    } else {
+        response
+    }
+}
+
+/// A server running in this process.
+pub struct Running {
+    pub addr: SocketAddr,
+    pub state: AppState,
+    shutdown: Option<oneshot::Sender<()>>,
+    task: JoinHandle<std::io::Result<()>>,
+}
+
+impl Running {
+    /// Stops taking connections, lets open requests finish, and waits.
+    pub async fn stop(mut self) -> std::io::Result<()> {
+        if let Some(tx) = self.shutdown.take() {
+            let _ = tx.send(());
+        }
+        self.task
+            .await
+            .unwrap_or_else(|e| Err(std::io::Error::other(e)))
+    }
+}
+
+/// Starts a server on `config.addr` (port 0 picks a free port) in the background.
+pub async fn start(config: Config) -> Result<Running, StartError> {
+    let listener = TcpListener::bind(config.addr)
+        .await
+        .map_err(|source| StartError::Bind {
+            addr: config.addr,
+            source,
+        })?;
+    let addr = listener.local_addr().map_err(|source| StartError::Bind {
+        addr: config.addr,
+        source,
+    })?;
+    let state = state(&config, leptos_options(addr)?).await?;
+    let (tx, rx) = oneshot::channel::<()>();
+    let app = router(state.clone());
+    let task = tokio::spawn(serve(listener, app, async {
+        let _ = rx.await;
+    }));
+    Ok(Running {
+        addr,
+        state,
+        shutdown: Some(tx),
+        task,
+    })
+}
+
+/// Serves until `shutdown` resolves, then finishes open requests.
+pub async fn serve(
+    listener: TcpListener,
+    app: Router,
+    shutdown: impl Future<Output = ()> + Send + 'static,
+) -> std::io::Result<()> {
+    axum::serve(listener, app)
+        .with_graceful_shutdown(shutdown)
+        .await
+}
+
+/// Resolves on Ctrl-C or SIGTERM.
+pub async fn shutdown_signal() {
+    let ctrl_c = async {
+        let _ = tokio::signal::ctrl_c().await;
+    };
+    #[cfg(unix)]
+    let terminate = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut signal) => {
+                signal.recv().await;
+            }
+            Err(_) => std::future::pending::<()>().await,
+        }
+    };
+    #[cfg(not(unix))]
+    let terminate = std::future::pending::<()>();
+    tokio::select! {
+        () = ctrl_c => {},
+        () = terminate => {},
+    }
+    tracing::info!("shutdown signal received: finishing open requests");
+}
+
+/// Runs the server until a shutdown signal.
+pub async fn run(config: Config) -> Result<(), StartError> {
+    let running = start(config).await?;
+    tracing::info!(addr = %running.addr, "listening");
+    shutdown_signal().await;
+    running.stop().await.map_err(StartError::Serve)?;
+    tracing::info!("stopped");
+    Ok(())
+}

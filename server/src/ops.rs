@@ -1,0 +1,24 @@
+//! Operations endpoints: `/healthz` (the process answers) and `/readyz` (the database answers).
+
+use axum::{extract::State, http::StatusCode, routing::get, Router};
+
+use app::backend::AppState;
+
+pub fn routes() -> Router<AppState> {
+    Router::new()
+        .route("/healthz", get(|| async { "ok" }))
+        .route("/readyz", get(ready))
+}
+
+async fn ready(State(state): State<AppState>) -> (StatusCode, &'static str) {
+    match sqlx::query_scalar!("select 1 as \"one!\"")
+        .fetch_one(&state.pool)
+        .await
+    {
+        Ok(_) => (StatusCode::OK, "ready"),
+        Err(err) => {
+            tracing::warn!(%err, "readiness check failed");
+            (StatusCode::SERVICE_UNAVAILABLE, "database unavailable")
+        }
+    }
+}

@@ -1,0 +1,257 @@
+//! Test support: a fresh database per test, cloned from a template that holds the migrated
+//! schema and the place catalogue, and the real server started on port 0 against it.
+//!
+//! `MERIDIAN_TEST_DATABASE_URL` names a Postgres the tests may create databases in (the
+//! README's test command starts a throwaway cluster and sets it).
+
+#![allow(dead_code)] // Each test binary uses its own subset of these helpers.
+
+use std::{
+    collections::hash_map::DefaultHasher,
+    hash::{Hash, Hasher},
+    net::SocketAddr,
+    sync::atomic::{AtomicU32, Ordering},
+};
+
+use app::backend::{db, places, Settings};
+use reqwest::{header, redirect::Policy, Client, Response};
+use serde_json::Value;
+use sqlx::{Connection, Executor, PgConnection, PgPool};
+use tokio::sync::OnceCell;
+
+static TEMPLATE: OnceCell<String> = OnceCell::const_new();
+static COUNTER: AtomicU32 = AtomicU32::new(0);
+
+fn admin_url() -> String {
+    std::env::var("MERIDIAN_TEST_DATABASE_URL").expect(
+        "MERIDIAN_TEST_DATABASE_URL must name a Postgres the tests may create databases in \
+         (scripts/test sets it)",
+    )
+}
+
+fn url_for(database: &str) -> String {
+    let admin = admin_url();
+    let base = admin
+        .rsplit_once('/')
+        .map_or(admin.as_str(), |(base, _)| base);
+    format!("{base}/{database}")
+}
+
+/// A name that changes whenever a migration does, so a kept cluster never serves a stale
+/// template.
+fn template_name() -> String {
+    let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../migrations");
+    let mut files: Vec<_> = std::fs::read_dir(&dir)
+        .expect("migrations directory")
+        .map(|e| e.expect("entry").path())
+        .collect();
+    files.sort();
+    let mut hasher = DefaultHasher::new();
+    for file in files {
+        file.file_name().hash(&mut hasher);
+        std::fs::read(&file).expect("migration").hash(&mut hasher);
+    }
+    format!("meridian_tpl_{:016x}", hasher.finish())
+}
+
+async fn template() -> &'static str {
+    TEMPLATE
+        .get_or_init(|| async {
+            let name = template_name();
+            let mut admin = PgConnection::connect(&admin_url())
+                .await
+                .expect("admin connection");
+            // Test binaries may run side by side: one builds the template, the others wait.
+            admin
+                .execute("select pg_advisory_lock(727274)")
+                .await
+                .expect("lock");
+            let exists: bool =
+                sqlx::query_scalar("select exists (select 1 from pg_database where datname = $1)")
+                    .bind(&name)
+                    .fetch_one(&mut admin)
+                    .await
+                    .expect("lookup template");
+            if !exists {
+                let building = format!("{name}_building");
+                admin
+                    .execute(format!("drop database if exists \"{building}\"").as_str())
+                    .await
+                    .expect("drop half-built template");
+                admin
+                    .execute(format!("create database \"{building}\"").as_str())
+                    .await
+                    .expect("create template");
+                let pool = PgPool::connect(&url_for(&building))
+                    .await
+                    .expect("template pool");
+                db::migrate(&pool).await.expect("migrate template");
+                places::ensure_catalogue(&pool)
+                    .await
+                    .expect("load catalogue");
+                pool.close().await;
+                admin
+                    .execute(format!("alter database \"{building}\" rename to \"{name}\"").as_str())
+                    .await
+                    .expect("publish template");
+            }
+            admin
+                .execute("select pg_advisory_unlock(727274)")
+                .await
+                .expect("unlock");
+            name
+        })
+        .await
+}
+
+/// A new database with the schema and the catalogue, and its URL.
+pub async fn fresh_database() -> String {
+    let template = template().await;
+    let name = format!(
+        "meridian_t_{}_{}_{}",
+        std::process::id(),
+        COUNTER.fetch_add(1, Ordering::Relaxed),
+        rand_suffix()
+    );
+    let mut admin = PgConnection::connect(&admin_url())
+        .await
+        .expect("admin connection");
+    admin
+        .execute(format!("create database \"{name}\" template \"{template}\"").as_str())
+        .await
+        .expect("clone template");
+    url_for(&name)
+}
+
+/// A new, empty database (no migrations), and its URL.
+pub async fn empty_database() -> String {
+    let name = format!("meridian_e_{}_{}", std::process::id(), rand_suffix());
+    let mut admin = PgConnection::connect(&admin_url())
+        .await
+        .expect("admin connection");
+    admin
+        .execute(format!("create database \"{name}\"").as_str())
+        .await
+        .expect("create database");
+    url_for(&name)
+}
+
+fn rand_suffix() -> u32 {
+    use std::time::{SystemTime, UNIX_EPOCH};
+    SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map(|d| d.subsec_nanos())
+        .unwrap_or(0)
+}
+
+/// A real server on a free port with its own database, and a cookie-keeping HTTP client.
+pub struct TestApp {
+    pub addr: SocketAddr,
+    pub pool: PgPool,
+    pub client: Client,
+    pub running: server::Running,
+}
+
+pub async fn spawn_app() -> TestApp {
+    let database_url = fresh_database().await;
+    spawn_app_on(database_url).await
+}
+
+pub async fn spawn_app_on(database_url: String) -> TestApp {
+    server::telemetry::init(false);
+    let config = server::Config {
+        database_url,
+        db_pool: 5,
+        addr: "127.0.0.1:0".parse().expect("addr"),
+        settings: Settings {
+            tile_url: String::new(),
+            ..Settings::default()
+        },
+        json_logs: false,
+    };
+    let running = server::start(config).await.expect("server starts");
+    TestApp {
+        addr: running.addr,
+        pool: running.state.pool.clone(),
+        client: client(),
+        running,
+    }
+}
+
+/// A client with its own cookie jar that does not follow redirects (tests look at them).
+pub fn client() -> Client {
+    Client::builder()
+        .cookie_store(true)
+        .redirect(Policy::none())
+        .build()
+        .expect("client")
+}
+
+impl TestApp {
+    pub fn url(&self, path: &str) -> String {
+        format!("http://{}{path}", self.addr)
+    }
+
+    /// Calls a server function the way the page's JavaScript does (form-encoded, JSON back).
+    pub async fn call(&self, client: &Client, endpoint: &str, form: &[(&str, &str)]) -> Response {
+        client
+            .post(self.url(&format!("/api/{endpoint}")))
+            .header(header::ACCEPT, "application/json")
+            .form(form)
+            .send()
+            .await
+            .expect("request")
+    }
+
+    /// A GET server function.
+    pub async fn get_fn(
+        &self,
+        client: &Client,
+        endpoint: &str,
+        query: &[(&str, &str)],
+    ) -> Response {
+        client
+            .get(self.url(&format!("/api/{endpoint}")))
+            .header(header::ACCEPT, "application/json")
+            .query(query)
+            .send()
+            .await
+            .expect("request")
+    }
+
+    /// Signs up a new player in `client`'s cookie jar.
+    pub async fn sign_up(&self, client: &Client, handle: &str, name: &str) -> Response {
+        self.call(
+            client,
+            "account/sign_up",
+            &[
+                ("handle", handle),
+                ("display_name", name),
+                ("password", "correct horse"),
+            ],
+        )
+        .await
+    }
+
+    pub async fn me(&self, client: &Client) -> Value {
+        self.get_fn(client, "account/me", &[])
+            .await
+            .json()
+            .await
+            .expect("json")
+    }
+
+    pub async fn player_count(&self) -> i64 {
+        sqlx::query_scalar("select count(*) from players")
+            .fetch_one(&self.pool)
+            .await
+            .expect("count")
+    }
+}
+
+/// The JSON body of an error answer, and its status.
+pub async fn error_of(response: Response) -> (u16, Value) {
+    let status = response.status().as_u16();
+    let body = response.json().await.expect("json error body");
+    (status, body)
+}

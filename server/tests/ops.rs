@@ -1,0 +1,65 @@
+//! Operations endpoints and start-up, black-box.
+
+mod common;
+
+use common::{client, fresh_database, spawn_app_on};
+use reqwest::StatusCode;
+
+#[tokio::test]
+async fn health_and_readiness() {
+    let url = fresh_database().await;
+    let app = spawn_app_on(url.clone()).await;
+    let http = client();
+    let health = http.get(app.url("/healthz")).send().await.unwrap();
+    assert_eq!(health.status(), StatusCode::OK);
+    let ready = http.get(app.url("/readyz")).send().await.unwrap();
+    assert_eq!(ready.status(), StatusCode::OK);
+
+    // The database goes away: still alive, no longer ready.
+    let name = url.rsplit('/').next().unwrap().to_owned();
+    let admin = std::env::var("MERIDIAN_TEST_DATABASE_URL").unwrap();
+    let admin = sqlx::PgPool::connect(&admin).await.unwrap();
+    sqlx::query(&format!("drop database \"{name}\" with (force)"))
+        .execute(&admin)
+        .await
+        .unwrap();
+    let ready = http.get(app.url("/readyz")).send().await.unwrap();
+    assert_eq!(ready.status(), StatusCode::SERVICE_UNAVAILABLE);
+    let health = http.get(app.url("/healthz")).send().await.unwrap();
+    assert_eq!(health.status(), StatusCode::OK);
+}
+
+#[tokio::test]
+async fn pages_render_on_the_server() {
+    let app = spawn_app_on(fresh_database().await).await;
+    let http = client();
+    let home = http.get(app.url("/")).send().await.unwrap();
+    assert_eq!(home.status(), StatusCode::OK);
+    let html = home.text().await.unwrap();
+    assert!(
+        html.contains("Sign up") && html.contains("/leaflet/leaflet.js"),
+        "{html}"
+    );
+    let signup = http
+        .get(app.url("/signup"))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(signup.contains("name=\"display_name\""), "{signup}");
+    let missing = http.get(app.url("/no-such-page")).send().await.unwrap();
+    assert_eq!(missing.status(), StatusCode::NOT_FOUND);
+}
+
+#[tokio::test]
+async fn stopping_finishes_cleanly() {
+    let app = spawn_app_on(fresh_database().await).await;
+    let addr = app.addr;
+    app.running.stop().await.unwrap();
+    assert!(
+        tokio::net::TcpStream::connect(addr).await.is_err(),
+        "no longer listening"
+    );
+}

@@ -1,0 +1,281 @@
+//! The place catalogue and homes: database tests on a fresh database each, and black-box
+//! tests of choosing a home over HTTP.
+
+mod common;
+
+use app::backend::{db, places};
+use common::{client, empty_database, error_of, spawn_app};
+use sqlx::PgPool;
+
+#[tokio::test]
+async fn the_catalogue_loads_once_even_when_instances_start_together() {
+    let url = empty_database().await;
+    let pool = PgPool::connect(&url).await.unwrap();
+    db::migrate(&pool).await.unwrap();
+    let (a, b) = tokio::join!(
+        places::ensure_catalogue(&pool),
+        places::ensure_catalogue(&pool)
+    );
+    a.unwrap();
+    b.unwrap();
+    places::ensure_catalogue(&pool).await.unwrap();
+
+    let (cities, loads): (i64, i64) = sqlx::query_as(
+        "select (select count(*) from cities), (select count(*) from place_catalogue)",
+    )
+    .fetch_one(&pool)
+    .await
+    .unwrap();
+    assert!(cities > 100_000, "{cities}");
+    assert_eq!(loads, 1);
+    let recorded: i32 = sqlx::query_scalar("select cities from place_catalogue")
+        .fetch_one(&pool)
+        .await
+        .unwrap();
+    assert_eq!(i64::from(recorded), cities);
+}
+
+#[tokio::test]
+async fn nearest_city_and_search() {
+    let app = spawn_app().await;
+    let (paris, km) = places::nearest_city(&app.pool, 48.8606, 2.3376)
+        .await
+        .unwrap()
+        .unwrap();
+    let home = places::home_of_city(&app.pool, paris)
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(
+        (home.city.as_str(), home.country_code.as_str()),
+        ("Paris", "FR")
+    );
+    assert!(km < 5.0, "{km}");
+
+    // Far north, where planar distance in degrees misleads: Longyearbyen, Svalbard.
+    let (city, _) = places::nearest_city(&app.pool, 78.22, 15.65)
+        .await
+        .unwrap()
+        .unwrap();
+    let home = places::home_of_city(&app.pool, city)
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(home.country_code, "SJ", "{home:?}");
+
+    let (_, km) = places::nearest_city(&app.pool, 0.0, -30.0)
+        .await
+        .unwrap()
+        .unwrap();
+    assert!(
+        !places::within_reach(km),
+        "mid-Atlantic is {km} km from land"
+    );
+
+    let found = places::search_cities(&app.pool, "pari").await.unwrap();
+    assert!(
+        found
+            .iter()
+            .any(|c| c.label == "Paris, Ile-de-France, France"),
+        "{found:?}"
+    );
+    assert!(found.len() <= 10);
+    assert!(
+        places::search_cities(&app.pool, "%")
+            .await
+            .unwrap()
+            .is_empty(),
+        "LIKE is literal"
+    );
+}
+
+#[tokio::test]
+async fn a_home_from_a_position_shows_only_the_city_centre() {
+    let app = spawn_app().await;
+    let browser = client();
+    app.sign_up(&browser, "pierre", "Pierre").await;
+    let response = app
+        .call(
+            &browser,
+            "home/from_position",
+            &[("lat", "48.86061"), ("lon", "2.33764")],
+        )
+        .await;
+    assert!(response.status().is_success(), "{response:?}");
+    let home: serde_json::Value = response.json().await.unwrap();
+    assert_eq!(home["city"], "Paris");
+    assert_eq!(home["country"], "France");
+    assert_eq!(home["region"], "Ile-de-France");
+
+    // The exact position is stored, but no answer carries it.
+    let (lat, lon): (f64, f64) = sqlx::query_as("select home_lat, home_lon from players")
+        .fetch_one(&app.pool)
+        .await
+        .unwrap();
+    assert_eq!((lat, lon), (48.86061, 2.33764));
+    let map = app
+        .get_fn(&browser, "map/view", &[])
+        .await
+        .text()
+        .await
+        .unwrap();
+    let me = app.me(&browser).await.to_string();
+    let page = browser
+        .get(app.url("/"))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    for answer in [&map, &me, &page] {
+        assert!(
+            !answer.contains("48.86061") && !answer.contains("2.33764"),
+            "{answer}"
+        );
+    }
+    let map: serde_json::Value = serde_json::from_str(&map).unwrap();
+    assert_eq!(map["players"][0]["home"]["lat"], 48.85341);
+    assert_eq!(map["players"][0]["home"]["lon"], 2.3488);
+}
+
+#[tokio::test]
+async fn positions_at_sea_or_off_the_globe_are_refused_and_change_nothing() {
+    let app = spawn_app().await;
+    let browser = client();
+    app.sign_up(&browser, "sailor", "Sailor").await;
+    let cases = [
+        ("0", "-30", "position"),
+        ("-60", "-120", "position"),
+        ("90.5", "0", "lat"),
+        ("0", "180.5", "lon"),
+        ("NaN", "0", "lat"),
+    ];
+    for (lat, lon, field) in cases {
+        let response = app
+            .call(
+                &browser,
+                "home/from_position",
+                &[("lat", lat), ("lon", lon)],
+            )
+            .await;
+        let (status, body) = error_of(response).await;
+        assert_eq!(status, 400, "{lat},{lon}: {body}");
+        assert_eq!(body["Invalid"]["field"], field, "{body}");
+    }
+    let message = error_of(
+        app.call(
+            &browser,
+            "home/from_position",
+            &[("lat", "0"), ("lon", "-30")],
+        )
+        .await,
+    )
+    .await
+    .1["Invalid"]["message"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    assert!(message.contains("km from the nearest town"), "{message}");
+    let home: Option<i32> = sqlx::query_scalar("select home_city_id from players")
+        .fetch_one(&app.pool)
+        .await
+        .unwrap();
+    assert_eq!(home, None);
+    let (status, _) = error_of(
+        app.call(
+            &client(),
+            "home/from_position",
+            &[("lat", "48.8"), ("lon", "2.3")],
+        )
+        .await,
+    )
+    .await;
+    assert_eq!(status, 401, "signed-out players cannot set a home");
+}
+
+#[tokio::test]
+async fn a_home_picked_by_search() {
+    let app = spawn_app().await;
+    let browser = client();
+    app.sign_up(&browser, "denied", "Denied").await;
+
+    let at_limit = "l".repeat(60);
+    assert!(app
+        .get_fn(&browser, "home/search", &[("q", at_limit.as_str())])
+        .await
+        .status()
+        .is_success());
+    let over = "l".repeat(61);
+    let (status, body) = error_of(
+        app.get_fn(&browser, "home/search", &[("q", over.as_str())])
+            .await,
+    )
+    .await;
+    assert_eq!(
+        (status, body["Invalid"]["field"].as_str()),
+        (400, Some("q"))
+    );
+
+    let found: serde_json::Value = app
+        .get_fn(&browser, "home/search", &[("q", "Lyon")])
+        .await
+        .json()
+        .await
+        .unwrap();
+    let lyon = found
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|c| c["label"].as_str().unwrap().ends_with("France"))
+        .expect("Lyon, France");
+    let id = lyon["city_id"].to_string();
+    let response = app.call(&browser, "home/city", &[("city_id", &id)]).await;
+    assert!(response.status().is_success(), "{response:?}");
+    assert_eq!(app.me(&browser).await["home"]["city"], "Lyon");
+
+    let (status, _) = error_of(
+        app.call(&browser, "home/city", &[("city_id", "999999999")])
+            .await,
+    )
+    .await;
+    assert_eq!(status, 404);
+    let (status, body) = error_of(
+        app.call(&browser, "home/city", &[("city_id", "lyon")])
+            .await,
+    )
+    .await;
+    assert_eq!(status, 400, "{body}");
+    assert_eq!(app.me(&browser).await["home"]["city"], "Lyon", "unchanged");
+}
+
+#[tokio::test]
+async fn the_map_lists_players_with_a_home() {
+    let app = spawn_app().await;
+    let (a, b, c) = (client(), client(), client());
+    app.sign_up(&a, "tokyo", "Tokyo Player").await;
+    app.sign_up(&b, "lima", "Lima Player").await;
+    app.sign_up(&c, "nohome", "No Home").await;
+    app.call(
+        &a,
+        "home/from_position",
+        &[("lat", "35.6895"), ("lon", "139.6917")],
+    )
+    .await;
+    app.call(
+        &b,
+        "home/from_position",
+        &[("lat", "-12.0432"), ("lon", "-77.0282")],
+    )
+    .await;
+
+    let map: serde_json::Value = app.get_fn(&c, "map/view", &[]).await.json().await.unwrap();
+    let players = map["players"].as_array().unwrap();
+    let names: Vec<_> = players
+        .iter()
+        .map(|p| p["display_name"].as_str().unwrap())
+        .collect();
+    assert_eq!(names, ["Tokyo Player", "Lima Player"]);
+    assert_eq!(players[1]["home"]["country"], "Peru");
+    assert_eq!(map["tile_url"], "", "tests run without tiles");
+}
