@@ -1,5 +1,5 @@
 import { expect, test } from "@playwright/test";
-import { PARIS, TOKYO, marker, signIn, signUp, uniqueHandle } from "./helpers";
+import { PARIS, TOKYO, marker, openPopup, signIn, signUp, uniqueHandle } from "./helpers";
 
 test.describe("a new player", () => {
   test.use({ geolocation: PARIS, permissions: ["geolocation"] });
@@ -17,13 +17,13 @@ test.describe("a new player", () => {
     const mine = marker(page, `${name} (you)`);
     await expect(mine).toBeVisible();
     await expect(mine).toHaveClass(/marker-me/);
-    await mine.click();
+    await openPopup(mine);
     const popup = page.locator(".leaflet-popup-content");
     await expect(popup).toContainText(name);
     await expect(popup).toContainText("Paris, France");
 
     await page.getByRole("button", { name: "Sign out" }).click();
-    await expect(page.getByRole("link", { name: "Sign in" })).toBeVisible();
+    await expect(page.getByRole("navigation", { name: "Account" }).getByRole("link", { name: "Sign in" })).toBeVisible();
     await expect(page.getByTestId("signed-in-as")).toHaveCount(0);
 
     await signIn(page, handle);
@@ -47,7 +47,7 @@ test.describe("a new player", () => {
     const theirs = marker(page, secondName);
     await expect(theirs).toBeVisible();
     await expect(theirs).not.toHaveClass(/marker-me/);
-    await theirs.click();
+    await openPopup(theirs);
     await expect(page.locator(".leaflet-popup-content")).toContainText("Japan");
     await other.close();
   });

@@ -1,4 +1,4 @@
-import { expect, type Page } from "@playwright/test";
+import { type Locator, type Page } from "@playwright/test";
 
 export const PASSWORD = "correct horse battery";
 
@@ -32,4 +32,13 @@ export async function signIn(page: Page, handle: string) {
 /** The marker of a player on the map (Leaflet gives keyboard markers the button role). */
 export function marker(page: Page, title: string) {
   return page.getByRole("region", { name: "World map" }).getByRole("button", { name: title, exact: true });
+}
+
+/**
+ * Opens a marker's popup from the keyboard, as Leaflet allows: markers of players from the
+ * same city share a spot, so a pointer click could land on another.
+ */
+export async function openPopup(marker: Locator) {
+  await marker.focus();
+  await marker.press("Enter");
 }

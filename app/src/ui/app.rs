@@ -4,7 +4,7 @@ use leptos::{prelude::*, server_fn::ServerFn};
 use leptos_meta::{provide_meta_context, MetaTags, Stylesheet, Title};
 use leptos_router::{
     components::{Route, Router, Routes},
-    path,
+    path, SsrMode,
 };
 
 use super::{
@@ -76,6 +76,9 @@ pub fn use_session() -> Session {
     expect_context::<Session>()
 }
 
+/// Every page renders whole on the server before it is sent (`SsrMode::Async`): the header
+/// and forms must work without JavaScript, and out-of-order streaming needs scripts to place
+/// its late parts.
 #[component]
 pub fn App() -> impl IntoView {
     provide_meta_context();
@@ -88,10 +91,10 @@ pub fn App() -> impl IntoView {
             <Header />
             <main>
                 <Routes fallback=NotFound>
-                    <Route path=path!("") view=MapPage />
-                    <Route path=path!("signup") view=SignUpPage />
-                    <Route path=path!("signin") view=SignInPage />
-                    <Route path=path!("home") view=HomePage />
+                    <Route path=path!("") view=MapPage ssr=SsrMode::Async />
+                    <Route path=path!("signup") view=SignUpPage ssr=SsrMode::Async />
+                    <Route path=path!("signin") view=SignInPage ssr=SsrMode::Async />
+                    <Route path=path!("home") view=HomePage ssr=SsrMode::Async />
                 </Routes>
             </main>
         </Router>

@@ -2,17 +2,26 @@
 //! Popups are built as DOM nodes with text content: a display name is never parsed as HTML.
 
 use leaflet::{
-    DivIcon, DivIconOptions, LatLng, Map, MapOptions, Marker, MarkerOptions, Point, Popup,
-    PopupOptions, TileLayer, TileLayerOptions,
+    DivIconOptions, Icon, LatLng, LatLngBounds, Map, MapOptions, Marker, MarkerOptions, Point,
+    Popup, PopupOptions, TileLayer, TileLayerOptions,
 };
 use leptos::prelude::*;
-use web_sys::HtmlElement;
+use wasm_bindgen::{closure::Closure, prelude::wasm_bindgen, JsCast};
+use web_sys::{HtmlElement, ResizeObserver};
 
 use crate::model::{MapPlayer, MapView};
 
-/// Zoom that shows the whole world, and the one that shows a player's region.
+#[wasm_bindgen]
+extern "C" {
+    /// `L.divIcon`. (The `leaflet` crate's `DivIcon::new` constructs a plain `L.Icon`, which
+    /// throws without an image URL.)
+    #[wasm_bindgen(js_namespace = L, js_name = divIcon)]
+    fn div_icon(options: &DivIconOptions) -> Icon;
+}
+
+/// The closest the first view zooms in: a region around a lone player.
+const MAX_START_ZOOM: f64 = 5.0;
 const WORLD_ZOOM: f64 = 2.0;
-const HOME_ZOOM: f64 = 5.0;
 
 /// Creates the map in `element` and removes it when the owning component goes away.
 pub fn mount(element: &HtmlElement, data: &MapView, me_id: i64) {
@@ -22,13 +31,7 @@ pub fn mount(element: &HtmlElement, data: &MapView, me_id: i64) {
         leptos::logging::error!("Leaflet could not create the map");
         return;
     };
-    let centre = data
-        .players
-        .iter()
-        .find(|p| p.id == me_id)
-        .map(|p| (LatLng::new(p.home.lat, p.home.lon), HOME_ZOOM))
-        .unwrap_or_else(|| (LatLng::new(20.0, 0.0), WORLD_ZOOM));
-    map.set_view(&centre.0, centre.1);
+    map.set_view(&LatLng::new(20.0, 0.0), WORLD_ZOOM);
 
     if !data.tile_url.is_empty() {
         let tiles = TileLayerOptions::new();
@@ -36,18 +39,64 @@ pub fn mount(element: &HtmlElement, data: &MapView, me_id: i64) {
         tiles.set_max_zoom(18.0);
         TileLayer::new_options(&data.tile_url, &tiles).add_to(&map);
     }
-
     for player in &data.players {
         marker(player, player.id == me_id).add_to(&map);
     }
-    element.set_attribute("data-ready", "true").ok();
 
+    // Leaflet measures its element once. Frame the players when the element first has a size
+    // (it may have none until styles apply), and re-measure whenever it changes.
     let map = StoredValue::new_local(map);
+    let bounds = bounds(&data.players);
+    let framed = StoredValue::new_local(false);
+    let on_resize = Closure::<dyn FnMut()>::new(move || {
+        map.with_value(|map| {
+            map.invalidate_size(false);
+            if !framed.get_value() && map.get_size().x() > 0.0 {
+                framed.set_value(true);
+                frame(map, bounds.as_ref());
+            }
+        });
+    });
+    let observer = ResizeObserver::new(on_resize.as_ref().unchecked_ref()).ok();
+    if let Some(observer) = &observer {
+        observer.observe(element);
+    }
+    let observer = StoredValue::new_local((observer, on_resize));
     on_cleanup(move || {
+        observer.with_value(|(observer, _)| {
+            if let Some(observer) = observer {
+                observer.disconnect();
+            }
+        });
         map.with_value(|map| {
             map.remove();
-        })
+        });
     });
+}
+
+fn bounds(players: &[MapPlayer]) -> Option<LatLngBounds> {
+    let (first, rest) = players.split_first()?;
+    let at = |p: &MapPlayer| LatLng::new(p.home.lat, p.home.lon);
+    let bounds = LatLngBounds::new(&at(first), &at(first));
+    for player in rest {
+        bounds.extend(&at(player));
+    }
+    Some(bounds)
+}
+
+/// Shows every player, no closer than a region.
+fn frame(map: &Map, bounds: Option<&LatLngBounds>) {
+    match bounds {
+        Some(bounds) => {
+            map.fit_bounds(bounds);
+            if map.get_zoom() > MAX_START_ZOOM {
+                map.set_zoom(MAX_START_ZOOM);
+            }
+        }
+        None => {
+            map.set_view(&LatLng::new(20.0, 0.0), WORLD_ZOOM);
+        }
+    }
 }
 
 fn marker(player: &MapPlayer, is_me: bool) -> Marker {
@@ -56,7 +105,7 @@ fn marker(player: &MapPlayer, is_me: bool) -> Marker {
     icon.set_icon_size(Point::new(18.0, 18.0));
     icon.set_icon_anchor(Point::new(9.0, 9.0));
     let options = MarkerOptions::new();
-    options.set_icon(DivIcon::new(&icon).into());
+    options.set_icon(div_icon(&icon));
     let title = if is_me {
         format!("{} (you)", player.display_name)
     } else {
@@ -64,6 +113,9 @@ fn marker(player: &MapPlayer, is_me: bool) -> Marker {
     };
     options.set_title(title);
     options.set_keyboard(true);
+    if is_me {
+        options.set_z_index_offset(1000.0);
+    }
     let marker = Marker::new_with_options(&LatLng::new(player.home.lat, player.home.lon), &options);
 
     let popup = Popup::new(&PopupOptions::new(), None);
