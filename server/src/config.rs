@@ -1,7 +1,7 @@
 //! Configuration from environment variables, each with a default that works on a developer
 //! machine. The README lists them.
 
-use std::{env, net::SocketAddr};
+use std::{env, net::SocketAddr, time::Duration};
 
 use app::backend::Settings;
 
@@ -22,6 +22,9 @@ pub struct Config {
     pub settings: Settings,
     /// `MERIDIAN_LOG_FORMAT`: `json` for one JSON object per line, else human-readable.
     pub json_logs: bool,
+    /// `MERIDIAN_EVENT_RETENTION_HOURS` (default 24): how long the event log keeps events,
+    /// and so how long a browser may be away and still resume without a full refetch.
+    pub event_retention: Duration,
 }
 
 fn var(name: &str) -> Option<String> {
@@ -61,6 +64,9 @@ impl Config {
                 secure_cookies: public_url.starts_with("https://"),
             },
             json_logs: var("MERIDIAN_LOG_FORMAT").is_some_and(|f| f == "json"),
+            event_retention: Duration::from_secs(
+                parse::<u64>("MERIDIAN_EVENT_RETENTION_HOURS", 24)? * 3600,
+            ),
         })
     }
 }

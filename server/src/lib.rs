@@ -4,7 +4,10 @@
 
 pub mod config;
 pub mod guard;
+pub mod listener;
 pub mod ops;
+pub mod retention;
+pub mod sse;
 pub mod telemetry;
 
 use std::{future::Future, net::SocketAddr, sync::Arc};
@@ -18,11 +21,16 @@ use axum::{
     extract::Request,
     middleware::{self, Next},
     response::Response,
+    routing::get,
     Router,
 };
 use leptos::prelude::*;
 use leptos_axum::{generate_route_list, LeptosRoutes};
-use tokio::{net::TcpListener, sync::oneshot, task::JoinHandle};
+use tokio::{
+    net::TcpListener,
+    sync::{oneshot, watch},
+    task::JoinHandle,
+};
 use tower_http::trace::TraceLayer;
 
 pub use config::Config;
@@ -64,6 +72,7 @@ pub async fn state(config: &Config, options: LeptosOptions) -> Result<AppState, 
         pool,
         leptos_options: options,
         settings: Arc::new(config.settings.clone()),
+        hub: Arc::default(),
     })
 }
 
@@ -80,6 +89,7 @@ pub fn router(state: AppState) -> Router {
     };
     Router::new()
         .leptos_routes_with_context(&state, routes, context, page)
+        .route("/events", get(sse::events))
         .merge(ops::routes())
         .fallback(leptos_axum::file_and_error_handler::<AppState, _>(shell))
         .layer(middleware::from_fn(server_fn_status))
@@ -133,10 +143,26 @@ pub async fn start(config: Config) -> Result<Running, StartError> {
         source,
     })?;
     let state = state(&config, leptos_options(addr)?).await?;
+    let (stop_tx, stop) = watch::channel(false);
+    tokio::spawn(listener::run(
+        state.pool.clone(),
+        state.hub.clone(),
+        stop.clone(),
+    ));
+    tokio::spawn(retention::run(
+        state.pool.clone(),
+        config.event_retention,
+        stop,
+    ));
     let (tx, rx) = oneshot::channel::<()>();
     let app = router(state.clone());
-    let task = tokio::spawn(serve(listener, app, async {
+    let hub = state.hub.clone();
+    let task = tokio::spawn(serve(listener, app, async move {
         let _ = rx.await;
+        // Background tasks stop, and open event streams end so browsers reconnect to
+        // another instance; then axum finishes the remaining requests.
+        let _ = stop_tx.send(true);
+        hub.close_all();
     }));
     Ok(Running {
         addr,

@@ -1,4 +1,5 @@
-//! Operations endpoints: `/healthz` (the process answers) and `/readyz` (the database answers).
+//! Operations endpoints: `/healthz` (the process answers) and `/readyz` (the database answers
+//! and the event listener is connected).
 
 use axum::{extract::State, http::StatusCode, routing::get, Router};
 
@@ -11,6 +12,9 @@ pub fn routes() -> Router<AppState> {
 }
 
 async fn ready(State(state): State<AppState>) -> (StatusCode, &'static str) {
+    if !state.hub.is_listening() {
+        return (StatusCode::SERVICE_UNAVAILABLE, "event listener down");
+    }
     match sqlx::query_scalar!("select 1 as \"one!\"")
         .fetch_one(&state.pool)
         .await

@@ -7,12 +7,15 @@ use crate::{error::AppError, model::MapView};
 /// The tile settings and every player with a home. Signed-in players only.
 #[server(endpoint = "map/view", input = server_fn::codec::GetUrl)]
 pub async fn load_map() -> Result<MapView, AppError> {
-    use crate::backend::{players, sessions, state};
+    use crate::backend::{players, realtime::log, sessions, state};
     sessions::require_player().await?;
     let state = state()?;
+    // The cursor first: an event committed while the players are read is then replayed.
+    let cursor = log::latest_id(&state.pool).await?;
     Ok(MapView {
         tile_url: state.settings.tile_url.clone(),
         tile_attribution: state.settings.tile_attribution.clone(),
         players: players::on_map(&state.pool).await?,
+        cursor,
     })
 }

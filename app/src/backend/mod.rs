@@ -6,6 +6,7 @@ pub mod db;
 pub mod error;
 pub mod places;
 pub mod players;
+pub mod realtime;
 pub mod sessions;
 
 use std::sync::Arc;
@@ -42,6 +43,7 @@ pub struct AppState {
     pub pool: PgPool,
     pub leptos_options: LeptosOptions,
     pub settings: Arc<Settings>,
+    pub hub: Arc<realtime::Hub>,
 }
 
 impl FromRef<AppState> for LeptosOptions {

@@ -1,6 +1,8 @@
 //! Types shared by the browser and the server, and the pure rules both sides check.
 
+pub mod live;
 pub mod player;
 pub mod rules;
 
-pub use player::{CitySuggestion, Home, MapPlayer, MapView, Me};
+pub use live::{Live, PublicPlayer};
+pub use player::{upsert_player, CitySuggestion, Home, MapPlayer, MapView, Me};

@@ -11,6 +11,7 @@ use super::{
     account::{SignInPage, SignUpPage},
     home::HomePage,
     layout::Header,
+    live::LiveFeed,
     map::MapPage,
 };
 use crate::{api::account::who_am_i, error::AppError, model::Me};
@@ -82,7 +83,16 @@ pub fn use_session() -> Session {
 #[component]
 pub fn App() -> impl IntoView {
     provide_meta_context();
-    provide_context(Session::new());
+    let session = Session::new();
+    provide_context(session);
+    let live = LiveFeed::new();
+    provide_context(live);
+    // Signed out: no stream.
+    Effect::new(move || {
+        if let Some(Ok(None)) = session.me.get() {
+            live.disconnect();
+        }
+    });
 
     view! {
         <Stylesheet id="leptos" href="/pkg/meridian.css" />

@@ -3,7 +3,7 @@
 use leptos::prelude::*;
 use leptos_router::components::A;
 
-use super::app::use_session;
+use super::{app::use_session, live::ConnectionBadge};
 use crate::api::account::SignOut;
 
 #[component]
@@ -24,6 +24,7 @@ pub fn Header() -> impl IntoView {
                                     .map(|h| h.label())
                                     .unwrap_or_else(|| "Set your home".into());
                                 view! {
+                                    <ConnectionBadge />
                                     <span class="who" data-testid="signed-in-as">
                                         {me.display_name}
                                     </span>

@@ -6,4 +6,5 @@ pub mod app;
 pub mod form;
 pub mod home;
 pub mod layout;
+pub mod live;
 pub mod map;

@@ -168,6 +168,7 @@ pub async fn spawn_app_on(database_url: String) -> TestApp {
             ..Settings::default()
         },
         json_logs: false,
+        event_retention: std::time::Duration::from_secs(24 * 3600),
     };
     let running = server::start(config).await.expect("server starts");
     TestApp {

@@ -5,6 +5,8 @@ use leaflet::{
     DivIconOptions, Icon, LatLng, LatLngBounds, Map, MapOptions, Marker, MarkerOptions, Point,
     Popup, PopupOptions, TileLayer, TileLayerOptions,
 };
+use std::collections::HashMap;
+
 use leptos::prelude::*;
 use wasm_bindgen::{closure::Closure, prelude::wasm_bindgen, JsCast};
 use web_sys::{HtmlElement, ResizeObserver};
@@ -23,55 +25,80 @@ extern "C" {
 const MAX_START_ZOOM: f64 = 5.0;
 const WORLD_ZOOM: f64 = 2.0;
 
-/// Creates the map in `element` and removes it when the owning component goes away.
-pub fn mount(element: &HtmlElement, data: &MapView, me_id: i64) {
-    let options = MapOptions::new();
-    options.set_world_copy_jump(true);
-    let Ok(map) = Map::new_with_element(element, &options) else {
-        leptos::logging::error!("Leaflet could not create the map");
-        return;
-    };
-    map.set_view(&LatLng::new(20.0, 0.0), WORLD_ZOOM);
+/// A mounted map and its markers by player id. Copy: it only holds handles.
+#[derive(Clone, Copy)]
+pub struct LiveMap {
+    map: StoredValue<Map, LocalStorage>,
+    markers: StoredValue<HashMap<i64, Marker>, LocalStorage>,
+    me_id: i64,
+}
 
-    if !data.tile_url.is_empty() {
-        let tiles = TileLayerOptions::new();
-        tiles.set_attribution(data.tile_attribution.clone());
-        tiles.set_max_zoom(18.0);
-        TileLayer::new_options(&data.tile_url, &tiles).add_to(&map);
-    }
-    for player in &data.players {
-        marker(player, player.id == me_id).add_to(&map);
+impl LiveMap {
+    /// Creates the map in `element`; it is removed when the owning component goes away.
+    pub fn mount(element: &HtmlElement, data: &MapView, me_id: i64) -> Self {
+        let options = MapOptions::new();
+        options.set_world_copy_jump(true);
+        let map = Map::new_with_element(element, &options).expect("Leaflet creates the map");
+        map.set_view(&LatLng::new(20.0, 0.0), WORLD_ZOOM);
+        if !data.tile_url.is_empty() {
+            let tiles = TileLayerOptions::new();
+            tiles.set_attribution(data.tile_attribution.clone());
+            tiles.set_max_zoom(18.0);
+            TileLayer::new_options(&data.tile_url, &tiles).add_to(&map);
+        }
+        let live = Self {
+            map: StoredValue::new_local(map),
+            markers: StoredValue::new_local(HashMap::new()),
+            me_id,
+        };
+        for player in &data.players {
+            live.upsert(player);
+        }
+
+        // Leaflet measures its element once. Frame the players when the element first has a
+        // size (it may have none until styles apply), and re-measure whenever it changes.
+        let map = live.map;
+        let bounds = bounds(&data.players);
+        let framed = StoredValue::new_local(false);
+        let on_resize = Closure::<dyn FnMut()>::new(move || {
+            map.with_value(|map| {
+                map.invalidate_size(false);
+                if !framed.get_value() && map.get_size().x() > 0.0 {
+                    framed.set_value(true);
+                    frame(map, bounds.as_ref());
+                }
+            });
+        });
+        let observer = ResizeObserver::new(on_resize.as_ref().unchecked_ref()).ok();
+        if let Some(observer) = &observer {
+            observer.observe(element);
+        }
+        let observer = StoredValue::new_local((observer, on_resize));
+        on_cleanup(move || {
+            observer.with_value(|(observer, _)| {
+                if let Some(observer) = observer {
+                    observer.disconnect();
+                }
+            });
+            map.with_value(|map| {
+                map.remove();
+            });
+        });
+        live
     }
 
-    // Leaflet measures its element once. Frame the players when the element first has a size
-    // (it may have none until styles apply), and re-measure whenever it changes.
-    let map = StoredValue::new_local(map);
-    let bounds = bounds(&data.players);
-    let framed = StoredValue::new_local(false);
-    let on_resize = Closure::<dyn FnMut()>::new(move || {
-        map.with_value(|map| {
-            map.invalidate_size(false);
-            if !framed.get_value() && map.get_size().x() > 0.0 {
-                framed.set_value(true);
-                frame(map, bounds.as_ref());
+    /// Adds a player's marker, or replaces it (they moved or were renamed).
+    pub fn upsert(&self, player: &MapPlayer) {
+        let marker = marker(player, player.id == self.me_id);
+        self.map.with_value(|map| {
+            marker.add_to(map);
+        });
+        self.markers.update_value(|markers| {
+            if let Some(old) = markers.insert(player.id, marker) {
+                old.remove();
             }
         });
-    });
-    let observer = ResizeObserver::new(on_resize.as_ref().unchecked_ref()).ok();
-    if let Some(observer) = &observer {
-        observer.observe(element);
     }
-    let observer = StoredValue::new_local((observer, on_resize));
-    on_cleanup(move || {
-        observer.with_value(|(observer, _)| {
-            if let Some(observer) = observer {
-                observer.disconnect();
-            }
-        });
-        map.with_value(|map| {
-            map.remove();
-        });
-    });
 }
 
 fn bounds(players: &[MapPlayer]) -> Option<LatLngBounds> {

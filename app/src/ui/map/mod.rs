@@ -1,6 +1,6 @@
 //! The world map page: every player with a home at their city's centre, your own marker
-//! distinct, a popup per marker. Leaflet draws it in the browser; the server renders the
-//! frame and, for pages without JavaScript, a plain list of the same players.
+//! distinct, a popup per marker, kept current by the live feed. Leaflet draws it in the
+//! browser; the server renders the frame and a plain list of the same players.
 
 #[cfg(feature = "hydrate")]
 mod leaflet_map;
@@ -8,10 +8,10 @@ mod leaflet_map;
 use leptos::{html::Div, prelude::*};
 use leptos_router::components::A;
 
-use super::app::use_session;
+use super::{app::use_session, live::use_live};
 use crate::{
     api::map::load_map,
-    model::{MapView, Me},
+    model::{upsert_player, Live, MapPlayer, MapView, Me},
 };
 
 #[component]
@@ -56,7 +56,9 @@ fn Welcome() -> impl IntoView {
 
 #[component]
 fn SignedInMap(me: Me) -> impl IntoView {
-    let view_data = Resource::new(|| (), |_| load_map());
+    let live = use_live();
+    // Refetched when the live feed says the page fell too far behind.
+    let view_data = Resource::new(move || live.resyncs.get(), |_| load_map());
     let no_home = me.home.is_none().then(|| {
         view! {
             <p class="notice" role="note">
@@ -86,41 +88,58 @@ fn SignedInMap(me: Me) -> impl IntoView {
 
 #[component]
 fn WorldMap(data: MapView, me_id: i64) -> impl IntoView {
+    let live = use_live();
     let container = NodeRef::<Div>::new();
-    let count = data.players.len();
-    let list = data
-        .players
-        .iter()
-        .map(|p| {
-            let me = (p.id == me_id).then_some(" (you)");
-            view! {
-                <li>
-                    <strong>{p.display_name.clone()}</strong>
-                    {me}
-                    " — "
-                    {p.home.label()}
-                </li>
-            }
-        })
-        .collect_view();
+    let players = RwSignal::new(data.players.clone());
 
     #[cfg(feature = "hydrate")]
-    {
+    let map = {
+        let map = StoredValue::new_local(None::<leaflet_map::LiveMap>);
         let data = data.clone();
         Effect::new(move || {
             if let Some(element) = container.get() {
-                leaflet_map::mount(&element, &data, me_id);
+                map.set_value(Some(leaflet_map::LiveMap::mount(&element, &data, me_id)));
+                live.connect(data.cursor);
             }
         });
-    }
+        map
+    };
     #[cfg(not(feature = "hydrate"))]
-    let _ = data;
+    let _ = (&data, container);
+
+    // Apply what the live feed brings after this snapshot.
+    let seen = StoredValue::new(live.head());
+    Effect::new(move || {
+        let last = live.since(seen.get_value(), |message| {
+            if let Live::PlayerJoined(p) | Live::PlayerUpdated(p) = message {
+                if let Some(player) = MapPlayer::from_public(p) {
+                    #[cfg(feature = "hydrate")]
+                    map.with_value(|map| {
+                        if let Some(map) = map {
+                            map.upsert(&player);
+                        }
+                    });
+                    players.update(|list| upsert_player(list, player));
+                }
+            }
+        });
+        seen.set_value(last);
+    });
 
     view! {
         <div class="map" node_ref=container role="region" aria-label="World map"></div>
         <details class="player-list">
-            <summary>{format!("Players on the map ({count})")}</summary>
-            <ul>{list}</ul>
+            <summary>{move || format!("Players on the map ({})", players.read().len())}</summary>
+            <ul>
+                <For each=move || players.get() key=|p| (p.id, p.home.city_id, p.display_name.clone()) let:p>
+                    <li>
+                        <strong>{p.display_name.clone()}</strong>
+                        {(p.id == me_id).then_some(" (you)")}
+                        " — "
+                        {p.home.label()}
+                    </li>
+                </For>
+            </ul>
         </details>
     }
 }

@@ -1,0 +1,193 @@
+//! Fan-out inside one instance: the listener publishes each event once, the hub hands it to
+//! every open stream whose player may see it.
+//!
+//! Each stream has a bounded queue of [`QUEUE`] events. Publishing never waits: a stream
+//! whose queue is full has fallen behind, so the hub drops it and marks it lagged; the stream
+//! then sends `resync` and ends, and the browser reconnects. One slow reader never delays
+//! the others.
+
+use std::{
+    collections::HashMap,
+    sync::{
+        atomic::{AtomicBool, Ordering},
+        Arc, Mutex,
+    },
+};
+
+use tokio::sync::mpsc;
+
+use super::StoredEvent;
+
+/// Events a stream may have queued before it counts as fallen behind.
+pub const QUEUE: usize = 256;
+
+struct Slot {
+    player: i64,
+    tx: mpsc::Sender<Arc<StoredEvent>>,
+    lagged: Arc<AtomicBool>,
+}
+
+#[derive(Default)]
+struct Streams {
+    next_id: u64,
+    open: HashMap<u64, Slot>,
+}
+
+#[derive(Default)]
+pub struct Hub {
+    streams: Mutex<Streams>,
+    listening: AtomicBool,
+}
+
+/// One open stream's end of the hub. Dropping it leaves the hub.
+pub struct Subscription {
+    hub: Arc<Hub>,
+    id: u64,
+    rx: mpsc::Receiver<Arc<StoredEvent>>,
+    lagged: Arc<AtomicBool>,
+}
+
+/// Why a subscription ended.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Ended {
+    /// It fell behind and was dropped: the page must resync.
+    Lagged,
+    /// The server is shutting down.
+    Closed,
+}
+
+impl Subscription {
+    /// The next event for this stream, or why there will be none.
+    pub async fn recv(&mut self) -> Result<Arc<StoredEvent>, Ended> {
+        match self.rx.recv().await {
+            Some(event) => Ok(event),
+            None if self.lagged.load(Ordering::Acquire) => Err(Ended::Lagged),
+            None => Err(Ended::Closed),
+        }
+    }
+}
+
+impl Drop for Subscription {
+    fn drop(&mut self) {
+        self.hub.lock().open.remove(&self.id);
+    }
+}
+
+impl Hub {
+    fn lock(&self) -> std::sync::MutexGuard<'_, Streams> {
+        // A panic while holding this lock cannot leave the map inconsistent.
+        self.streams.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
+    /// Opens a stream for `player`. Subscribe before reading any backlog, so nothing falls
+    /// between the two.
+    pub fn subscribe(self: &Arc<Self>, player: i64) -> Subscription {
+        let (tx, rx) = mpsc::channel(QUEUE);
+        let lagged = Arc::new(AtomicBool::new(false));
+        let mut streams = self.lock();
+        streams.next_id += 1;
+        let id = streams.next_id;
+        streams.open.insert(
+            id,
+            Slot {
+                player,
+                tx,
+                lagged: lagged.clone(),
+            },
+        );
+        Subscription {
+            hub: self.clone(),
+            id,
+            rx,
+            lagged,
+        }
+    }
+
+    /// Hands an event to every stream allowed to see it, without waiting on any.
+    pub fn publish(&self, event: Arc<StoredEvent>) {
+        let mut streams = self.lock();
+        streams.open.retain(|_, slot| {
+            if !event.visible_to(slot.player) {
+                return true;
+            }
+            match slot.tx.try_send(event.clone()) {
+                Ok(()) => true,
+                Err(mpsc::error::TrySendError::Full(_)) => {
+                    slot.lagged.store(true, Ordering::Release);
+                    false
+                }
+                Err(mpsc::error::TrySendError::Closed(_)) => false,
+            }
+        });
+    }
+
+    /// Ends every stream (at shutdown), so browsers reconnect to another instance.
+    pub fn close_all(&self) {
+        self.lock().open.clear();
+    }
+
+    /// How many streams are open on this instance.
+    pub fn open_streams(&self) -> usize {
+        self.lock().open.len()
+    }
+
+    pub fn set_listening(&self, up: bool) {
+        self.listening.store(up, Ordering::Release);
+    }
+
+    /// Whether the listener is connected (for `/readyz`).
+    pub fn is_listening(&self) -> bool {
+        self.listening.load(Ordering::Acquire)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn event(id: i64, public: bool, audience: Vec<i64>) -> Arc<StoredEvent> {
+        Arc::new(StoredEvent {
+            id,
+            public,
+            audience,
+            data: String::new(),
+        })
+    }
+
+    #[tokio::test]
+    async fn routes_by_audience() {
+        let hub = Arc::new(Hub::default());
+        let (mut a, mut b) = (hub.subscribe(1), hub.subscribe(2));
+        hub.publish(event(1, false, vec![1]));
+        hub.publish(event(2, true, vec![]));
+        assert_eq!(a.recv().await.unwrap().id, 1);
+        assert_eq!(a.recv().await.unwrap().id, 2);
+        assert_eq!(b.recv().await.unwrap().id, 2);
+        assert!(b.rx.try_recv().is_err(), "b never sees a's private event");
+    }
+
+    #[tokio::test]
+    async fn a_full_queue_drops_only_that_stream_as_lagged() {
+        let hub = Arc::new(Hub::default());
+        let (mut slow, mut fast) = (hub.subscribe(1), hub.subscribe(2));
+        for id in 1..=QUEUE as i64 + 1 {
+            hub.publish(event(id, true, vec![]));
+            assert_eq!(fast.recv().await.unwrap().id, id);
+        }
+        for id in 1..=QUEUE as i64 {
+            assert_eq!(slow.recv().await.unwrap().id, id);
+        }
+        assert_eq!(slow.recv().await.unwrap_err(), Ended::Lagged);
+        assert_eq!(hub.open_streams(), 1);
+    }
+
+    #[tokio::test]
+    async fn closing_ends_streams_without_lag() {
+        let hub = Arc::new(Hub::default());
+        let mut s = hub.subscribe(1);
+        hub.close_all();
+        assert_eq!(s.recv().await.unwrap_err(), Ended::Closed);
+        drop(s);
+        assert_eq!(hub.open_streams(), 0);
+    }
+}

@@ -1,0 +1,139 @@
+//! The page's live feed: one server-sent event stream per tab, opened once a page has a
+//! snapshot to apply it to, and a small log of what arrived that components read in order.
+//!
+//! Components keep the sequence number of the last entry they applied and apply the newer
+//! ones; reading one "latest message" signal could miss messages that arrive in one tick.
+
+#[cfg(feature = "hydrate")]
+mod stream;
+
+use leptos::prelude::*;
+
+use crate::model::Live;
+
+/// Entries kept for components that have not caught up yet.
+const KEEP: usize = 512;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Connection {
+    /// No stream yet (signed out, or no page needs one).
+    Idle,
+    Connecting,
+    Live,
+    /// Lost; the browser is reconnecting by itself.
+    Reconnecting,
+}
+
+impl Connection {
+    pub fn label(self) -> &'static str {
+        match self {
+            Self::Idle => "",
+            Self::Connecting => "Connecting…",
+            Self::Live => "Live",
+            Self::Reconnecting => "Reconnecting…",
+        }
+    }
+}
+
+/// Provided at the root; read with [`use_live`].
+#[derive(Clone, Copy)]
+pub struct LiveFeed {
+    /// (sequence, message), oldest first, at most [`KEEP`].
+    log: RwSignal<Vec<(u64, Live)>>,
+    next: StoredValue<u64>,
+    pub connection: RwSignal<Connection>,
+    /// Bumped on `resync`: pages refetch what they hold.
+    pub resyncs: RwSignal<u64>,
+}
+
+impl LiveFeed {
+    pub fn new() -> Self {
+        Self {
+            log: RwSignal::new(Vec::new()),
+            next: StoredValue::new(1),
+            connection: RwSignal::new(Connection::Idle),
+            resyncs: RwSignal::new(0),
+        }
+    }
+
+    /// Starts the stream from `after` (the event id a page's snapshot is current to), unless
+    /// it is already running.
+    pub fn connect(self, after: i64) {
+        if self.connection.get_untracked() != Connection::Idle {
+            return;
+        }
+        self.connection.set(Connection::Connecting);
+        #[cfg(feature = "hydrate")]
+        stream::open(self, after);
+        #[cfg(not(feature = "hydrate"))]
+        let _ = after;
+    }
+
+    /// Stops the stream (on signing out).
+    pub fn disconnect(self) {
+        #[cfg(feature = "hydrate")]
+        stream::close();
+        self.connection.set(Connection::Idle);
+    }
+
+    /// Adds a message that arrived on the stream.
+    pub fn push(self, message: Live) {
+        if matches!(message, Live::Resync) {
+            self.resyncs.update(|n| *n += 1);
+            return;
+        }
+        let seq = self.next.get_value();
+        self.next.set_value(seq + 1);
+        self.log.update(|log| {
+            log.push((seq, message));
+            if log.len() > KEEP {
+                log.drain(..log.len() - KEEP);
+            }
+        });
+    }
+
+    /// The sequence number of the newest message so far: a component that takes a fresh
+    /// snapshot starts applying after it.
+    pub fn head(self) -> u64 {
+        self.next.get_value() - 1
+    }
+
+    /// Calls `apply` with every message newer than `seen`, in order, and returns the new `seen`.
+    /// Reading inside an effect subscribes it to the log.
+    pub fn since(self, seen: u64, mut apply: impl FnMut(&Live)) -> u64 {
+        self.log.with(|log| {
+            let mut last = seen;
+            for (seq, message) in log.iter().filter(|(seq, _)| *seq > seen) {
+                apply(message);
+                last = *seq;
+            }
+            last
+        })
+    }
+}
+
+impl Default for LiveFeed {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+pub fn use_live() -> LiveFeed {
+    expect_context::<LiveFeed>()
+}
+
+/// The connection state, for the header.
+#[component]
+pub fn ConnectionBadge() -> impl IntoView {
+    let live = use_live();
+    view! {
+        <span
+            class="connection"
+            role="status"
+            aria-label="Connection"
+            data-state=move || format!("{:?}", live.connection.get()).to_lowercase()
+        >
+            {move || live.connection.get().label()}
+        </span>
+    }
+}

@@ -1,0 +1,138 @@
+//! `GET /events`: one server-sent event stream per tab, for the signed-in player.
+//!
+//! A stream first subscribes to the hub, then (when the browser says where it stopped, by
+//! `Last-Event-ID` or `?after=`) replays from the log what the player missed and may see, then
+//! streams live events, skipping any already replayed. Ids only ever increase. A resume point
+//! older than retention, or a backlog larger than [`REPLAY_LIMIT`], gets `resync` instead; so
+//! does a stream that falls behind, which then ends so the browser reconnects.
+
+use std::{collections::VecDeque, convert::Infallible, time::Duration};
+
+use app::{
+    backend::{
+        realtime::{hub::Ended, log, StoredEvent, Subscription},
+        sessions, AppState,
+    },
+    error::AppError,
+    model::Live,
+};
+use axum::{
+    extract::{Query, State},
+    http::{header, HeaderMap, HeaderValue, StatusCode},
+    response::{
+        sse::{Event, KeepAlive, Sse},
+        IntoResponse, Response,
+    },
+    Json,
+};
+use futures::stream::{self, Stream};
+use serde::Deserialize;
+
+/// The most events a reconnecting stream replays; past that the page refetches instead.
+pub const REPLAY_LIMIT: i64 = 1000;
+pub const KEEP_ALIVE: Duration = Duration::from_secs(15);
+
+#[derive(Debug, Deserialize)]
+pub struct Resume {
+    after: Option<i64>,
+}
+
+pub async fn events(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    Query(resume): Query<Resume>,
+) -> Response {
+    match open(&state, &headers, resume).await {
+        Ok(response) => response,
+        Err(err) => (err.status(), Json(err)).into_response(),
+    }
+}
+
+async fn open(state: &AppState, headers: &HeaderMap, resume: Resume) -> Result<Response, AppError> {
+    let token = sessions::token_from_headers(headers).ok_or(AppError::NotSignedIn)?;
+    let (player, _) = sessions::resolve(&state.pool, &token)
+        .await?
+        .ok_or(AppError::NotSignedIn)?;
+    let after = headers
+        .get("last-event-id")
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.trim().parse::<i64>().ok())
+        .or(resume.after);
+
+    let subscription = state.hub.subscribe(player);
+    let mut backlog = VecDeque::new();
+    let mut resync = false;
+    if let Some(after) = after {
+        if after < log::pruned_through(&state.pool).await? {
+            resync = true;
+        } else {
+            let missed = log::replay(&state.pool, player, after, REPLAY_LIMIT + 1).await?;
+            if missed.len() as i64 > REPLAY_LIMIT {
+                resync = true;
+            } else {
+                backlog.extend(missed);
+            }
+        }
+    }
+    let last = backlog.back().map(|e| e.id).or(after).unwrap_or(0);
+    let body = Sse::new(stream(Feed {
+        resync,
+        backlog,
+        last,
+        subscription: Some(subscription),
+    }))
+    .keep_alive(KeepAlive::new().interval(KEEP_ALIVE));
+
+    let mut response = body.into_response();
+    let headers = response.headers_mut();
+    headers.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-cache"));
+    // Tells nginx-style proxies not to buffer the stream.
+    headers.insert("x-accel-buffering", HeaderValue::from_static("no"));
+    *response.status_mut() = StatusCode::OK;
+    Ok(response)
+}
+
+struct Feed {
+    resync: bool,
+    backlog: VecDeque<StoredEvent>,
+    /// The highest id sent: live events at or below it were replayed already.
+    last: i64,
+    subscription: Option<Subscription>,
+}
+
+fn durable(event: &StoredEvent) -> Event {
+    Event::default().id(event.id.to_string()).data(&event.data)
+}
+
+fn resync() -> Event {
+    let data = serde_json::to_string(&Live::Resync).unwrap_or_default();
+    Event::default().data(data)
+}
+
+fn stream(feed: Feed) -> impl Stream<Item = Result<Event, Infallible>> {
+    stream::unfold(feed, |mut feed| async move {
+        if std::mem::take(&mut feed.resync) {
+            return Some((Ok(resync()), feed));
+        }
+        if let Some(event) = feed.backlog.pop_front() {
+            return Some((Ok(durable(&event)), feed));
+        }
+        let subscription = feed.subscription.as_mut()?;
+        loop {
+            match subscription.recv().await {
+                Ok(event) if event.id <= feed.last => continue,
+                Ok(event) => {
+                    feed.last = event.id;
+                    let sse = durable(&event);
+                    return Some((Ok(sse), feed));
+                }
+                Err(Ended::Lagged) => {
+                    // Leave the hub now; the next turn ends the stream.
+                    feed.subscription = None;
+                    return Some((Ok(resync()), feed));
+                }
+                Err(Ended::Closed) => return None,
+            }
+        }
+    })
+}
