@@ -57,7 +57,7 @@ test("a player who denies location picks a city by search", async ({ page }) => 
   const handle = uniqueHandle("denied");
   await signUp(page, handle, "No Location");
   await expect(page).toHaveURL(/\/home$/);
-  await expect(page.getByRole("status")).toContainText("denied");
+  await expect(page.getByRole("status", { name: "Location" })).toContainText("denied");
 
   await page.getByRole("searchbox", { name: "Find your city" }).fill("Lyon");
   const choice = page.getByRole("list", { name: "Cities" }).getByRole("button", { name: /^Lyon, .*France$/ });

@@ -100,7 +100,7 @@ pub fn HomePage() -> impl IntoView {
                 <button type="button" on:click=move |_| ask()>
                     "Use my location"
                 </button>
-                <span role="status">
+                <span role="status" aria-label="Location">
                     {move || match locating.get() {
                         Locating::Idle => String::new(),
                         Locating::Asking => "Asking your browser where you are…".into(),

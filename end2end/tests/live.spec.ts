@@ -1,0 +1,25 @@
+import { expect, test } from "@playwright/test";
+import { PARIS, TOKYO, marker, openPopup, signUp, uniqueHandle } from "./helpers";
+
+test.use({ geolocation: PARIS, permissions: ["geolocation"] });
+
+test("a new player appears on an open map without a reload @smoke", async ({ page, browser }) => {
+  const first = uniqueHandle("watcher");
+  await signUp(page, first, `Watcher ${first.slice(-4)}`);
+  await expect(marker(page, `Watcher ${first.slice(-4)} (you)`)).toBeVisible();
+  await expect(page.getByRole("status", { name: "Connection" })).toHaveText("Live");
+
+  const other = await browser.newContext({ geolocation: TOKYO, permissions: ["geolocation"] });
+  const otherPage = await other.newPage();
+  const second = uniqueHandle("newcomer");
+  const secondName = `Newcomer ${second.slice(-4)}`;
+  await signUp(otherPage, second, secondName);
+
+  // No reload on the first page: the marker arrives through the live stream.
+  const theirs = marker(page, secondName);
+  await expect(theirs).toBeAttached();
+  await openPopup(theirs);
+  await expect(page.locator(".leaflet-popup-content")).toContainText("Japan");
+  await expect(page.getByRole("group").getByText(secondName)).toBeAttached();
+  await other.close();
+});
