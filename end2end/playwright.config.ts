@@ -10,7 +10,9 @@ export default defineConfig({
   fullyParallel: false,
   workers: 2,
   retries: 0,
-  reporter: [["list"]],
+  // The JSON report lets scripts/test check that tests ran and passed, whatever the exit
+  // code of the tool that started them.
+  reporter: [["list"], ["json", { outputFile: "playwright-report/results.json" }]],
   grep: process.env.MERIDIAN_E2E_GREP ? new RegExp(process.env.MERIDIAN_E2E_GREP) : undefined,
   use: {
     baseURL: process.env.MERIDIAN_BASE_URL ?? "http://127.0.0.1:3000",

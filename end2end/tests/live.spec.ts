@@ -21,5 +21,11 @@ test("a new player appears on an open map without a reload @smoke", async ({ pag
   await openPopup(theirs);
   await expect(page.locator(".leaflet-popup-content")).toContainText("Japan");
   await expect(page.getByRole("group").getByText(secondName)).toBeAttached();
+
+  // Online while their tab is open; offline once it closes (after the presence timeout,
+  // a few seconds in the test configuration).
+  await expect(theirs).toHaveClass(/marker-online/);
   await other.close();
+  await expect(theirs).not.toHaveClass(/marker-online/, { timeout: 30_000 });
+  await expect(page.getByRole("status", { name: "Connection" })).toHaveText("Live");
 });

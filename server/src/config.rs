@@ -62,6 +62,14 @@ impl Config {
                 tile_attribution: var("MERIDIAN_TILE_ATTRIBUTION")
                     .unwrap_or(defaults.tile_attribution),
                 secure_cookies: public_url.starts_with("https://"),
+                presence_timeout: Duration::from_secs(parse(
+                    "MERIDIAN_PRESENCE_TIMEOUT_SECS",
+                    defaults.presence_timeout.as_secs(),
+                )?),
+                keep_alive: Duration::from_secs(parse(
+                    "MERIDIAN_KEEP_ALIVE_SECS",
+                    defaults.keep_alive.as_secs(),
+                )?),
             },
             json_logs: var("MERIDIAN_LOG_FORMAT").is_some_and(|f| f == "json"),
             event_retention: Duration::from_secs(

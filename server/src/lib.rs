@@ -6,6 +6,7 @@ pub mod config;
 pub mod guard;
 pub mod listener;
 pub mod ops;
+pub mod presence;
 pub mod retention;
 pub mod sse;
 pub mod telemetry;
@@ -152,8 +153,16 @@ pub async fn start(config: Config) -> Result<Running, StartError> {
     tokio::spawn(retention::run(
         state.pool.clone(),
         config.event_retention,
-        stop,
+        stop.clone(),
     ));
+    tokio::spawn(presence::run(state.clone(), stop));
+    // Take requests once events flow (or after a few seconds regardless: `/readyz` tells).
+    for _ in 0..500 {
+        if state.hub.is_listening() {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(10)).await;
+    }
     let (tx, rx) = oneshot::channel::<()>();
     let app = router(state.clone());
     let hub = state.hub.clone();

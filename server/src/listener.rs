@@ -1,5 +1,7 @@
 //! The one listener per instance: wakes on `NOTIFY meridian_events`, reads the event log after
-//! its cursor in id order and publishes each event to the hub.
+//! its cursor in id order and publishes each event to the hub. It also relays ephemeral
+//! messages (presence), which travel whole in `NOTIFY meridian_ephemeral` and are lost, by
+//! design, when no one is listening.
 //!
 //! Notifications are only a wake-up. They are not durable: when the listening connection
 //! dies, sqlx reconnects silently and whatever was sent meanwhile is lost. So the listener
@@ -9,7 +11,7 @@
 
 use std::{sync::Arc, time::Duration};
 
-use app::backend::realtime::{log, Hub};
+use app::backend::realtime::{log, presence, Hub, Message};
 use sqlx::{postgres::PgListener, PgPool};
 use tokio::sync::watch;
 
@@ -41,7 +43,7 @@ async fn listen(
     stop: &mut watch::Receiver<bool>,
 ) -> Result<(), Box<dyn std::error::Error + Send + Sync>> {
     let mut listener = PgListener::connect_with(pool).await?;
-    listener.listen(CHANNEL).await?;
+    listener.listen_all([CHANNEL, presence::CHANNEL]).await?;
     // Listening first, then reading the cursor: nothing committed in between is missed.
     if cursor.is_none() {
         *cursor = Some(log::latest_id(pool).await?);
@@ -52,11 +54,18 @@ async fn listen(
     poll.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
     loop {
         tokio::select! {
-            woke = listener.try_recv() => {
-                if woke?.is_none() {
-                    tracing::warn!("event listener reconnected; catching up from the cursor");
+            woke = listener.try_recv() => match woke? {
+                // Ephemeral messages travel in the notification itself and are not caught up.
+                Some(note) if note.channel() == presence::CHANNEL => {
+                    match serde_json::from_str::<Message>(note.payload()) {
+                        Ok(message) => hub.publish(Arc::new(message)),
+                        Err(err) => tracing::warn!(%err, "unreadable ephemeral message"),
+                    }
+                    continue;
                 }
-            }
+                Some(_) => {}
+                None => tracing::warn!("event listener reconnected; catching up from the cursor"),
+            },
             _ = poll.tick() => {}
             _ = stop.changed() => return Ok(()),
         }
@@ -75,7 +84,7 @@ async fn catch_up(
         let full = events.len() as i64 == BATCH;
         for event in events {
             *from = event.id;
-            hub.publish(Arc::new(event));
+            hub.publish(Arc::new(Message::from(event)));
         }
         if !full {
             return Ok(());

@@ -6,11 +6,11 @@
 //! older than retention, or a backlog larger than [`REPLAY_LIMIT`], gets `resync` instead; so
 //! does a stream that falls behind, which then ends so the browser reconnects.
 
-use std::{collections::VecDeque, convert::Infallible, time::Duration};
+use std::{collections::VecDeque, convert::Infallible};
 
 use app::{
     backend::{
-        realtime::{hub::Ended, log, StoredEvent, Subscription},
+        realtime::{hub::Ended, log, presence, Message, Subscription},
         sessions, AppState,
     },
     error::AppError,
@@ -30,7 +30,6 @@ use serde::Deserialize;
 
 /// The most events a reconnecting stream replays; past that the page refetches instead.
 pub const REPLAY_LIMIT: i64 = 1000;
-pub const KEEP_ALIVE: Duration = Duration::from_secs(15);
 
 #[derive(Debug, Deserialize)]
 pub struct Resume {
@@ -60,6 +59,11 @@ async fn open(state: &AppState, headers: &HeaderMap, resume: Resume) -> Result<R
         .or(resume.after);
 
     let subscription = state.hub.subscribe(player);
+    let timeout = state.settings.presence_timeout;
+    for came_online in presence::seen(&state.pool, state.hub.instance(), &[player], timeout).await?
+    {
+        presence::announce(&state.pool, came_online, true).await?;
+    }
     let mut backlog = VecDeque::new();
     let mut resync = false;
     if let Some(after) = after {
@@ -70,18 +74,18 @@ async fn open(state: &AppState, headers: &HeaderMap, resume: Resume) -> Result<R
             if missed.len() as i64 > REPLAY_LIMIT {
                 resync = true;
             } else {
-                backlog.extend(missed);
+                backlog.extend(missed.into_iter().map(Message::from));
             }
         }
     }
-    let last = backlog.back().map(|e| e.id).or(after).unwrap_or(0);
+    let last = backlog.back().and_then(|e| e.id).or(after).unwrap_or(0);
     let body = Sse::new(stream(Feed {
         resync,
         backlog,
         last,
         subscription: Some(subscription),
     }))
-    .keep_alive(KeepAlive::new().interval(KEEP_ALIVE));
+    .keep_alive(KeepAlive::new().interval(state.settings.keep_alive));
 
     let mut response = body.into_response();
     let headers = response.headers_mut();
@@ -94,14 +98,18 @@ async fn open(state: &AppState, headers: &HeaderMap, resume: Resume) -> Result<R
 
 struct Feed {
     resync: bool,
-    backlog: VecDeque<StoredEvent>,
-    /// The highest id sent: live events at or below it were replayed already.
+    backlog: VecDeque<Message>,
+    /// The highest id sent: durable events at or below it were replayed already.
     last: i64,
     subscription: Option<Subscription>,
 }
 
-fn durable(event: &StoredEvent) -> Event {
-    Event::default().id(event.id.to_string()).data(&event.data)
+fn sse(message: &Message) -> Event {
+    let event = Event::default().data(&message.data);
+    match message.id {
+        Some(id) => event.id(id.to_string()),
+        None => event,
+    }
 }
 
 fn resync() -> Event {
@@ -115,17 +123,19 @@ fn stream(feed: Feed) -> impl Stream<Item = Result<Event, Infallible>> {
             return Some((Ok(resync()), feed));
         }
         if let Some(event) = feed.backlog.pop_front() {
-            return Some((Ok(durable(&event)), feed));
+            return Some((Ok(sse(&event)), feed));
         }
         let subscription = feed.subscription.as_mut()?;
         loop {
             match subscription.recv().await {
-                Ok(event) if event.id <= feed.last => continue,
-                Ok(event) => {
-                    feed.last = event.id;
-                    let sse = durable(&event);
-                    return Some((Ok(sse), feed));
-                }
+                Ok(message) => match message.id {
+                    Some(id) if id <= feed.last => continue,
+                    Some(id) => {
+                        feed.last = id;
+                        return Some((Ok(sse(&message)), feed));
+                    }
+                    None => return Some((Ok(sse(&message)), feed)),
+                },
                 Err(Ended::Lagged) => {
                     // Leave the hub now; the next turn ends the stream.
                     feed.subscription = None;

@@ -15,7 +15,7 @@ pub async fn load_map() -> Result<MapView, AppError> {
     Ok(MapView {
         tile_url: state.settings.tile_url.clone(),
         tile_attribution: state.settings.tile_attribution.clone(),
-        players: players::on_map(&state.pool).await?,
+        players: players::on_map(&state.pool, state.settings.presence_timeout).await?,
         cursor,
     })
 }

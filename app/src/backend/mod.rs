@@ -25,6 +25,12 @@ pub struct Settings {
     pub tile_attribution: String,
     /// Mark the session cookie `Secure` (the site is served over https).
     pub secure_cookies: bool,
+    /// How long a player stays online after their last stream closes.
+    pub presence_timeout: std::time::Duration,
+    /// How often an idle event stream carries a keep-alive comment. A stream whose browser
+    /// has gone is only noticed when something is written to it, so this also bounds how
+    /// late a departure is noticed.
+    pub keep_alive: std::time::Duration,
 }
 
 impl Default for Settings {
@@ -33,6 +39,8 @@ impl Default for Settings {
             tile_url: "https://tile.openstreetmap.org/{z}/{x}/{y}.png".into(),
             tile_attribution: "&copy; OpenStreetMap contributors".into(),
             secure_cookies: false,
+            presence_timeout: std::time::Duration::from_secs(20),
+            keep_alive: std::time::Duration::from_secs(15),
         }
     }
 }

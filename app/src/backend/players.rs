@@ -1,6 +1,8 @@
 //! Players as the pages see them, and setting a player's home. Queries here read the exact
 //! home position only to write it; every answer carries the city centre instead.
 
+use std::time::Duration;
+
 use sqlx::PgPool;
 
 use super::places;
@@ -30,16 +32,21 @@ pub async fn me(pool: &PgPool, player_id: i64) -> Result<Option<Me>, AppError> {
     }))
 }
 
-/// Every player with a home, at their city's centre.
-pub async fn on_map(pool: &PgPool) -> Result<Vec<MapPlayer>, AppError> {
+/// Every player with a home, at their city's centre, and whether they are online (seen
+/// within `presence_timeout`).
+pub async fn on_map(pool: &PgPool, presence_timeout: Duration) -> Result<Vec<MapPlayer>, AppError> {
     let rows = sqlx::query!(
         r#"select p.id, p.handle, p.display_name,
                   h.city_id as "city_id!", h.city as "city!", h.region as "region!",
                   h.country_code as "country_code!", h.country as "country!",
-                  h.lat as "lat!", h.lon as "lon!"
+                  h.lat as "lat!", h.lon as "lon!",
+                  exists (select 1 from presence pr
+                          where pr.player_id = p.id
+                            and pr.seen_at > now() - make_interval(secs => $1)) as "online!"
            from players p
            join city_places h on h.city_id = p.home_city_id
-           order by p.id"#
+           order by p.id"#,
+        presence_timeout.as_secs_f64()
     )
     .fetch_all(pool)
     .await?;
@@ -58,6 +65,7 @@ pub async fn on_map(pool: &PgPool) -> Result<Vec<MapPlayer>, AppError> {
                 lat: r.lat,
                 lon: r.lon,
             },
+            online: r.online,
         })
         .collect())
 }

@@ -20,6 +20,11 @@ pub struct PublicPlayer {
 pub enum Live {
     PlayerJoined(PublicPlayer),
     PlayerUpdated(PublicPlayer),
+    /// A player came online (opened a stream) or went offline. Ephemeral: never replayed.
+    Presence {
+        player_id: i64,
+        online: bool,
+    },
     /// What the page holds may be stale beyond replay: refetch it.
     Resync,
 }

@@ -5,4 +5,4 @@ pub mod player;
 pub mod rules;
 
 pub use live::{Live, PublicPlayer};
-pub use player::{upsert_player, CitySuggestion, Home, MapPlayer, MapView, Me};
+pub use player::{apply_live, CitySuggestion, Home, MapPlayer, MapView, Me};

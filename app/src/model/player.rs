@@ -37,12 +37,14 @@ pub struct Me {
 
 impl MapPlayer {
     /// The marker for a player as a live event describes them, if they have a home.
-    pub fn from_public(player: &super::PublicPlayer) -> Option<Self> {
+    /// Events say nothing of presence: `online` is what the page knew.
+    pub fn from_public(player: &super::PublicPlayer, online: bool) -> Option<Self> {
         Some(Self {
             id: player.id,
             handle: player.handle.clone(),
             display_name: player.display_name.clone(),
             home: player.home.clone()?,
+            online,
         })
     }
 }
@@ -54,13 +56,30 @@ pub struct MapPlayer {
     pub handle: String,
     pub display_name: String,
     pub home: Home,
+    /// Has a live stream open (or had, within the presence grace period).
+    pub online: bool,
 }
 
-/// Adds a player to a list of markers, or replaces their entry.
-pub fn upsert_player(players: &mut Vec<MapPlayer>, player: MapPlayer) {
-    match players.iter_mut().find(|p| p.id == player.id) {
-        Some(entry) => *entry = player,
-        None => players.push(player),
+/// Applies a live message to the list of markers; returns the entry that changed, if any.
+pub fn apply_live(players: &mut Vec<MapPlayer>, message: &super::Live) -> Option<MapPlayer> {
+    use super::Live;
+    match message {
+        Live::PlayerJoined(p) | Live::PlayerUpdated(p) => {
+            let known = players.iter().position(|e| e.id == p.id);
+            let online = known.is_some_and(|i| players[i].online);
+            let player = MapPlayer::from_public(p, online)?;
+            match known {
+                Some(i) => players[i] = player.clone(),
+                None => players.push(player.clone()),
+            }
+            Some(player)
+        }
+        Live::Presence { player_id, online } => {
+            let entry = players.iter_mut().find(|e| e.id == *player_id)?;
+            entry.online = *online;
+            Some(entry.clone())
+        }
+        Live::Resync => None,
     }
 }
 
@@ -86,6 +105,8 @@ pub struct CitySuggestion {
 mod tests {
     use super::*;
 
+    use crate::model::{Live, PublicPlayer};
+
     fn player(id: i64, city: &str) -> MapPlayer {
         MapPlayer {
             id,
@@ -100,16 +121,45 @@ mod tests {
                 lat: 0.0,
                 lon: 0.0,
             },
+            online: false,
+        }
+    }
+
+    fn public(p: &MapPlayer) -> PublicPlayer {
+        PublicPlayer {
+            id: p.id,
+            handle: p.handle.clone(),
+            display_name: p.display_name.clone(),
+            home: Some(p.home.clone()),
         }
     }
 
     #[test]
-    fn upsert_replaces_or_appends() {
+    fn live_messages_update_the_markers() {
         let mut list = vec![player(1, "Lyon")];
-        upsert_player(&mut list, player(2, "Paris"));
-        upsert_player(&mut list, player(1, "Nice"));
+        let paris = public(&player(2, "Paris"));
+        assert!(apply_live(&mut list, &Live::PlayerJoined(paris)).is_some());
+        let online = Live::Presence {
+            player_id: 1,
+            online: true,
+        };
+        assert!(apply_live(&mut list, &online).unwrap().online);
+        // A move keeps what the page knew of presence.
+        let nice = public(&player(1, "Nice"));
+        let moved = apply_live(&mut list, &Live::PlayerUpdated(nice)).unwrap();
+        assert!(moved.online && moved.home.city == "Nice");
         let cities: Vec<_> = list.iter().map(|p| (p.id, p.home.city.as_str())).collect();
         assert_eq!(cities, [(1, "Nice"), (2, "Paris")]);
+        // A player without a home, or presence of an unknown player, changes nothing.
+        let mut homeless = public(&player(3, "X"));
+        homeless.home = None;
+        assert!(apply_live(&mut list, &Live::PlayerJoined(homeless)).is_none());
+        let stranger = Live::Presence {
+            player_id: 9,
+            online: true,
+        };
+        assert!(apply_live(&mut list, &stranger).is_none());
+        assert_eq!(list.len(), 2);
     }
 
     #[test]

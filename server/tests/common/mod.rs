@@ -165,6 +165,9 @@ pub async fn spawn_app_on(database_url: String) -> TestApp {
         addr: "127.0.0.1:0".parse().expect("addr"),
         settings: Settings {
             tile_url: String::new(),
+            // Short, so presence tests see a departure in seconds.
+            presence_timeout: std::time::Duration::from_secs(2),
+            keep_alive: std::time::Duration::from_secs(1),
             ..Settings::default()
         },
         json_logs: false,

@@ -3,7 +3,8 @@
 //! It reads a streaming `reqwest::Response` chunk by chunk and parses the wire format the
 //! server speaks: `id:` and `data:` fields, events ended by a blank line, `:` comment lines
 //! (keep-alives) skipped, lines ended by `\n`, `\r\n` or `\r`. Each event's data is decoded as
-//! the `{"kind": ..., "data": ...}` envelope.
+//! the `{"kind": ..., "data": ...}` envelope. Presence messages are skipped unless asked for
+//! ([`SseClient::with_presence`]).
 //!
 //! Reads are cancel-safe: the event being assembled lives in the reader, not in the read's
 //! future, so a `next_within` that times out loses nothing and the next read resumes where it
@@ -49,6 +50,9 @@ pub struct SseClient {
     ended: bool,
     /// Why the connection broke, if it did not end cleanly.
     error: Option<String>,
+    /// Whether presence messages are returned; most tests are about durable events and skip
+    /// them.
+    presence: bool,
 }
 
 impl SseClient {
@@ -84,7 +88,14 @@ impl SseClient {
             pending_data: Vec::new(),
             ended: false,
             error: None,
+            presence: false,
         }
+    }
+
+    /// Returns presence messages too, instead of skipping them.
+    pub fn with_presence(mut self) -> Self {
+        self.presence = true;
+        self
     }
 
     /// The response's headers.
@@ -108,8 +119,10 @@ impl SseClient {
     pub async fn next(&mut self) -> Option<Message> {
         loop {
             while let Some(line) = self.take_line() {
-                if let Some(message) = self.process(&line) {
-                    return Some(message);
+                match self.process(&line) {
+                    Some(message) if message.kind == "presence" && !self.presence => {}
+                    Some(message) => return Some(message),
+                    None => {}
                 }
             }
             if self.ended {

@@ -16,14 +16,14 @@ use std::{
 
 use tokio::sync::mpsc;
 
-use super::StoredEvent;
+use super::Message;
 
 /// Events a stream may have queued before it counts as fallen behind.
 pub const QUEUE: usize = 256;
 
 struct Slot {
     player: i64,
-    tx: mpsc::Sender<Arc<StoredEvent>>,
+    tx: mpsc::Sender<Arc<Message>>,
     lagged: Arc<AtomicBool>,
 }
 
@@ -33,17 +33,28 @@ struct Streams {
     open: HashMap<u64, Slot>,
 }
 
-#[derive(Default)]
 pub struct Hub {
     streams: Mutex<Streams>,
     listening: AtomicBool,
+    /// Names this instance in shared state (presence rows).
+    instance: String,
+}
+
+impl Default for Hub {
+    fn default() -> Self {
+        Self {
+            streams: Mutex::default(),
+            listening: AtomicBool::new(false),
+            instance: format!("{:016x}", rand::random::<u64>()),
+        }
+    }
 }
 
 /// One open stream's end of the hub. Dropping it leaves the hub.
 pub struct Subscription {
     hub: Arc<Hub>,
     id: u64,
-    rx: mpsc::Receiver<Arc<StoredEvent>>,
+    rx: mpsc::Receiver<Arc<Message>>,
     lagged: Arc<AtomicBool>,
 }
 
@@ -58,7 +69,7 @@ pub enum Ended {
 
 impl Subscription {
     /// The next event for this stream, or why there will be none.
-    pub async fn recv(&mut self) -> Result<Arc<StoredEvent>, Ended> {
+    pub async fn recv(&mut self) -> Result<Arc<Message>, Ended> {
         match self.rx.recv().await {
             Some(event) => Ok(event),
             None if self.lagged.load(Ordering::Acquire) => Err(Ended::Lagged),
@@ -104,7 +115,7 @@ impl Hub {
     }
 
     /// Hands an event to every stream allowed to see it, without waiting on any.
-    pub fn publish(&self, event: Arc<StoredEvent>) {
+    pub fn publish(&self, event: Arc<Message>) {
         let mut streams = self.lock();
         streams.open.retain(|_, slot| {
             if !event.visible_to(slot.player) {
@@ -126,6 +137,19 @@ impl Hub {
         self.lock().open.clear();
     }
 
+    /// This instance's name.
+    pub fn instance(&self) -> &str {
+        &self.instance
+    }
+
+    /// The players with at least one stream open here.
+    pub fn connected_players(&self) -> Vec<i64> {
+        let mut players: Vec<i64> = self.lock().open.values().map(|s| s.player).collect();
+        players.sort_unstable();
+        players.dedup();
+        players
+    }
+
     /// How many streams are open on this instance.
     pub fn open_streams(&self) -> usize {
         self.lock().open.len()
@@ -145,9 +169,9 @@ impl Hub {
 mod tests {
     use super::*;
 
-    fn event(id: i64, public: bool, audience: Vec<i64>) -> Arc<StoredEvent> {
-        Arc::new(StoredEvent {
-            id,
+    fn event(id: i64, public: bool, audience: Vec<i64>) -> Arc<Message> {
+        Arc::new(Message {
+            id: Some(id),
             public,
             audience,
             data: String::new(),
@@ -160,9 +184,9 @@ mod tests {
         let (mut a, mut b) = (hub.subscribe(1), hub.subscribe(2));
         hub.publish(event(1, false, vec![1]));
         hub.publish(event(2, true, vec![]));
-        assert_eq!(a.recv().await.unwrap().id, 1);
-        assert_eq!(a.recv().await.unwrap().id, 2);
-        assert_eq!(b.recv().await.unwrap().id, 2);
+        assert_eq!(a.recv().await.unwrap().id, Some(1));
+        assert_eq!(a.recv().await.unwrap().id, Some(2));
+        assert_eq!(b.recv().await.unwrap().id, Some(2));
         assert!(b.rx.try_recv().is_err(), "b never sees a's private event");
     }
 
@@ -172,13 +196,14 @@ mod tests {
         let (mut slow, mut fast) = (hub.subscribe(1), hub.subscribe(2));
         for id in 1..=QUEUE as i64 + 1 {
             hub.publish(event(id, true, vec![]));
-            assert_eq!(fast.recv().await.unwrap().id, id);
+            assert_eq!(fast.recv().await.unwrap().id, Some(id));
         }
         for id in 1..=QUEUE as i64 {
-            assert_eq!(slow.recv().await.unwrap().id, id);
+            assert_eq!(slow.recv().await.unwrap().id, Some(id));
         }
         assert_eq!(slow.recv().await.unwrap_err(), Ended::Lagged);
         assert_eq!(hub.open_streams(), 1);
+        assert_eq!(hub.connected_players(), [2]);
     }
 
     #[tokio::test]

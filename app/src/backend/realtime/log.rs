@@ -16,12 +16,6 @@ pub struct StoredEvent {
     pub data: String,
 }
 
-impl StoredEvent {
-    pub fn visible_to(&self, player: i64) -> bool {
-        self.public || self.audience.contains(&player)
-    }
-}
-
 /// The newest committed event id (0 when there is none).
 pub async fn latest_id(pool: &PgPool) -> Result<i64, AppError> {
     Ok(

@@ -128,7 +128,14 @@ fn frame(map: &Map, bounds: Option<&LatLngBounds>) {
 
 fn marker(player: &MapPlayer, is_me: bool) -> Marker {
     let icon = DivIconOptions::new();
-    icon.set_class_name(if is_me { "marker marker-me" } else { "marker" }.into());
+    let mut class = String::from("marker");
+    if is_me {
+        class.push_str(" marker-me");
+    }
+    if player.online {
+        class.push_str(" marker-online");
+    }
+    icon.set_class_name(class);
     icon.set_icon_size(Point::new(18.0, 18.0));
     icon.set_icon_anchor(Point::new(9.0, 9.0));
     let options = MarkerOptions::new();
@@ -169,5 +176,13 @@ fn popup_content(player: &MapPlayer, is_me: bool) -> web_sys::Element {
         root.append_child(&you).ok();
     }
     root.append_child(&place).ok();
+    let state = document.create_element("div").expect("div");
+    state.set_class_name(if player.online {
+        "state online"
+    } else {
+        "state"
+    });
+    state.set_text_content(Some(if player.online { "Online" } else { "Offline" }));
+    root.append_child(&state).ok();
     root
 }

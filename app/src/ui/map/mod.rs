@@ -11,7 +11,7 @@ use leptos_router::components::A;
 use super::{app::use_session, live::use_live};
 use crate::{
     api::map::load_map,
-    model::{upsert_player, Live, MapPlayer, MapView, Me},
+    model::{apply_live, MapView, Me},
 };
 
 #[component]
@@ -111,17 +111,19 @@ fn WorldMap(data: MapView, me_id: i64) -> impl IntoView {
     let seen = StoredValue::new(live.head());
     Effect::new(move || {
         let last = live.since(seen.get_value(), |message| {
-            if let Live::PlayerJoined(p) | Live::PlayerUpdated(p) = message {
-                if let Some(player) = MapPlayer::from_public(p) {
-                    #[cfg(feature = "hydrate")]
-                    map.with_value(|map| {
-                        if let Some(map) = map {
-                            map.upsert(&player);
-                        }
-                    });
-                    players.update(|list| upsert_player(list, player));
-                }
+            let changed = players
+                .try_update(|list| apply_live(list, message))
+                .flatten();
+            #[cfg(feature = "hydrate")]
+            if let Some(player) = changed {
+                map.with_value(|map| {
+                    if let Some(map) = map {
+                        map.upsert(&player);
+                    }
+                });
             }
+            #[cfg(not(feature = "hydrate"))]
+            let _ = changed;
         });
         seen.set_value(last);
     });
@@ -131,8 +133,12 @@ fn WorldMap(data: MapView, me_id: i64) -> impl IntoView {
         <details class="player-list">
             <summary>{move || format!("Players on the map ({})", players.read().len())}</summary>
             <ul>
-                <For each=move || players.get() key=|p| (p.id, p.home.city_id, p.display_name.clone()) let:p>
-                    <li>
+                <For
+                    each=move || players.get()
+                    key=|p| (p.id, p.home.city_id, p.display_name.clone(), p.online)
+                    let:p
+                >
+                    <li class:online=p.online>
                         <strong>{p.display_name.clone()}</strong>
                         {(p.id == me_id).then_some(" (you)")}
                         " — "
