@@ -1,0 +1,274 @@
+//! Benchmark of the real-time path, run as a command (never as a test):
+//!
+//! ```sh
+//! cargo build --release -p server --bin meridian
+//! DATABASE_URL=postgres://…/scratch cargo run --release -p server --example bench -- \
+//!     --clients 2000 --rate 500 --seconds 10
+//! ```
+//!
+//! It starts the `meridian` binary on a free port against `DATABASE_URL` (a scratch database:
+//! the bench adds players), opens `--clients` SSE streams, then for `--seconds` renames a
+//! player `--rate` times a second. Each rename goes the real way: the players trigger writes a
+//! public event, the commit assigns its id and notifies, the listener reads it, the hub fans it
+//! out. It prints write→delivery percentiles over every (event, stream) pair, deliveries per
+//! second, resyncs, and the server's RSS per open stream. As a baseline measured in the same
+//! run, it times the bare Postgres round trip: insert a row whose trigger notifies, until a
+//! listening connection hears it. The ratio of the two p50s is what the server adds.
+
+use std::{
+    collections::HashMap,
+    process::Stdio,
+    sync::{Arc, Mutex},
+    time::{Duration, Instant},
+};
+
+use sqlx::{postgres::PgListener, PgPool};
+use tokio::{process::Command, sync::Barrier};
+
+struct Args {
+    clients: usize,
+    rate: u32,
+    seconds: u64,
+    binary: String,
+}
+
+fn args() -> Args {
+    let mut args = Args {
+        clients: 2000,
+        rate: 500,
+        seconds: 10,
+        binary: "target/release/meridian".into(),
+    };
+    let mut it = std::env::args().skip(1);
+    while let Some(flag) = it.next() {
+        let value = it.next().unwrap_or_else(|| panic!("{flag} needs a value"));
+        match flag.as_str() {
+            "--clients" => args.clients = value.parse().expect("--clients N"),
+            "--rate" => args.rate = value.parse().expect("--rate N"),
+            "--seconds" => args.seconds = value.parse().expect("--seconds N"),
+            "--binary" => args.binary = value,
+            other => panic!("unknown flag {other} (use --clients, --rate, --seconds, --binary)"),
+        }
+    }
+    args
+}
+
+fn rss_kib(pid: u32) -> u64 {
+    std::fs::read_to_string(format!("/proc/{pid}/status"))
+        .ok()
+        .and_then(|s| {
+            s.lines()
+                .find(|l| l.starts_with("VmRSS:"))
+                .and_then(|l| l.split_whitespace().nth(1).and_then(|v| v.parse().ok()))
+        })
+        .unwrap_or(0)
+}
+
+fn percentile(sorted: &[f64], p: f64) -> f64 {
+    if sorted.is_empty() {
+        return f64::NAN;
+    }
+    sorted[((sorted.len() - 1) as f64 * p).round() as usize]
+}
+
+fn summary(name: &str, mut ms: Vec<f64>) -> f64 {
+    ms.sort_by(|a, b| a.total_cmp(b));
+    let (p50, p95, p99) = (
+        percentile(&ms, 0.5),
+        percentile(&ms, 0.95),
+        percentile(&ms, 0.99),
+    );
+    println!(
+        "{name:<28} n={:<9} p50={p50:>8.2} ms  p95={p95:>8.2} ms  p99={p99:>8.2} ms",
+        ms.len()
+    );
+    p50
+}
+
+/// The bare Postgres round trip at the same rate: insert, trigger, NOTIFY, a listener hears it.
+async fn baseline(pool: &PgPool, rate: u32, count: usize) -> Vec<f64> {
+    sqlx::raw_sql(
+        "create table if not exists bench_baseline (n bigint);
+         create or replace function bench_baseline_notify() returns trigger language plpgsql as
+           $$ begin perform pg_notify('bench_baseline', new.n::text); return null; end $$;
+         drop trigger if exists bench_baseline_notify on bench_baseline;
+         create trigger bench_baseline_notify after insert on bench_baseline
+           for each row execute function bench_baseline_notify();",
+    )
+    .execute(pool)
+    .await
+    .expect("baseline table");
+    let mut listener = PgListener::connect_with(pool).await.expect("listener");
+    listener.listen("bench_baseline").await.expect("listen");
+    let mut out = Vec::with_capacity(count);
+    let gap = Duration::from_secs_f64(1.0 / f64::from(rate));
+    for n in 0..count {
+        let start = Instant::now();
+        sqlx::query("insert into bench_baseline values ($1)")
+            .bind(n as i64)
+            .execute(pool)
+            .await
+            .expect("insert");
+        loop {
+            let note = listener.recv().await.expect("notification");
+            if note.payload() == n.to_string() {
+                break;
+            }
+        }
+        out.push(start.elapsed().as_secs_f64() * 1000.0);
+        tokio::time::sleep(gap.saturating_sub(start.elapsed())).await;
+    }
+    out
+}
+
+#[tokio::main]
+async fn main() {
+    let args = args();
+    let database_url = std::env::var("DATABASE_URL").expect("DATABASE_URL (a scratch database)");
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .and_then(|l| l.local_addr())
+        .expect("free port")
+        .port();
+    let base = format!("http://127.0.0.1:{port}");
+    let mut server = Command::new(&args.binary)
+        .env("DATABASE_URL", &database_url)
+        .env("LEPTOS_SITE_ADDR", format!("127.0.0.1:{port}"))
+        .env("RUST_LOG", "warn")
+        .env("MERIDIAN_DB_POOL", "32")
+        .stdout(Stdio::null())
+        .kill_on_drop(true)
+        .spawn()
+        .unwrap_or_else(|e| panic!("start {} (build it first): {e}", args.binary));
+    let pid = server.id().expect("pid");
+    let client = reqwest::Client::builder()
+        .pool_max_idle_per_host(0)
+        .build()
+        .unwrap();
+    for _ in 0..600 {
+        if client
+            .get(format!("{base}/readyz"))
+            .send()
+            .await
+            .is_ok_and(|r| r.status().is_success())
+        {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    let pool = PgPool::connect(&database_url).await.expect("database");
+
+    // One writer player, and a session per stream (sessions are rows: no password hashing).
+    let writer: i64 = sqlx::query_scalar(
+        "insert into players (handle, display_name, password_hash)
+         values ('bench_' || substr(md5(random()::text), 1, 12), 'bench', 'x') returning id",
+    )
+    .fetch_one(&pool)
+    .await
+    .expect("writer player");
+    let mut tokens = Vec::with_capacity(args.clients);
+    for _ in 0..args.clients {
+        tokens.push(
+            app::backend::sessions::create(&pool, writer)
+                .await
+                .expect("session"),
+        );
+    }
+
+    let baseline_ms = baseline(&pool, args.rate, (args.rate as usize * 2).min(1000)).await;
+    let rss_idle = rss_kib(pid);
+
+    let sent: Arc<Mutex<HashMap<u64, Instant>>> = Arc::default();
+    let latencies: Arc<Mutex<Vec<f64>>> = Arc::default();
+    let resyncs = Arc::new(std::sync::atomic::AtomicU64::new(0));
+    let ready = Arc::new(Barrier::new(args.clients + 1));
+    for token in tokens {
+        let (client, url) = (client.clone(), format!("{base}/events"));
+        let (sent, latencies, resyncs, ready) = (
+            sent.clone(),
+            latencies.clone(),
+            resyncs.clone(),
+            ready.clone(),
+        );
+        tokio::spawn(async move {
+            let response = client
+                .get(url)
+                .header("cookie", format!("meridian_session={token}"))
+                .send()
+                .await;
+            ready.wait().await;
+            let Ok(mut response) = response else { return };
+            let mut buffer = String::new();
+            let mut local = Vec::new();
+            while let Ok(Some(chunk)) = response.chunk().await {
+                buffer.push_str(&String::from_utf8_lossy(&chunk));
+                while let Some(end) = buffer.find("\n\n") {
+                    let event: String = buffer.drain(..end + 2).collect();
+                    let now = Instant::now();
+                    if event.contains("\"resync\"") {
+                        resyncs.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+                    } else if let Some(at) = event.find("\"display_name\":\"b#") {
+                        let rest = &event[at + 18..];
+                        let n: u64 = rest[..rest.find('"').unwrap_or(0)].parse().unwrap_or(0);
+                        if let Some(start) = sent.lock().unwrap().get(&n) {
+                            local.push(now.duration_since(*start).as_secs_f64() * 1000.0);
+                        }
+                    }
+                }
+                if local.len() >= 256 {
+                    latencies.lock().unwrap().append(&mut local);
+                }
+            }
+            latencies.lock().unwrap().append(&mut local);
+        });
+    }
+    ready.wait().await;
+    tokio::time::sleep(Duration::from_secs(1)).await;
+    let rss_connected = rss_kib(pid);
+
+    let gap = Duration::from_secs_f64(1.0 / f64::from(args.rate));
+    let started = Instant::now();
+    let mut n = 0u64;
+    while started.elapsed() < Duration::from_secs(args.seconds) {
+        let at = Instant::now();
+        sent.lock().unwrap().insert(n, at);
+        sqlx::query("update players set display_name = $2 where id = $1")
+            .bind(writer)
+            .bind(format!("b#{n}"))
+            .execute(&pool)
+            .await
+            .expect("write");
+        n += 1;
+        let next = started + gap * n as u32;
+        tokio::time::sleep_until(next.into()).await;
+    }
+    let write_secs = started.elapsed().as_secs_f64();
+    tokio::time::sleep(Duration::from_secs(3)).await;
+    let _ = server.kill().await;
+
+    let deliveries = latencies.lock().unwrap().clone();
+    let expected = n as usize * args.clients;
+    println!(
+        "clients={} rate={}/s seconds={} events written={n} ({:.0}/s)",
+        args.clients,
+        args.rate,
+        args.seconds,
+        n as f64 / write_secs
+    );
+    let base_p50 = summary("baseline insert+notify", baseline_ms);
+    let p50 = summary("write -> SSE delivery", deliveries.clone());
+    println!(
+        "deliveries {} of {expected} ({:.1}%), {:.0}/s; resyncs {}",
+        deliveries.len(),
+        100.0 * deliveries.len() as f64 / expected.max(1) as f64,
+        deliveries.len() as f64 / write_secs,
+        resyncs.load(std::sync::atomic::Ordering::Relaxed)
+    );
+    println!("ratio p50 delivery / p50 baseline = {:.1}x", p50 / base_p50);
+    println!(
+        "server RSS: {} KiB idle, {} KiB with {} streams: {:.1} KiB per stream",
+        rss_idle,
+        rss_connected,
+        args.clients,
+        (rss_connected.saturating_sub(rss_idle)) as f64 / args.clients.max(1) as f64
+    );
+}
