@@ -134,6 +134,7 @@ async fn main() {
         .env("DATABASE_URL", &database_url)
         .env("LEPTOS_SITE_ADDR", format!("127.0.0.1:{port}"))
         .env("RUST_LOG", "warn")
+        .env("LEPTOS_OUTPUT_NAME", "meridian")
         .env("MERIDIAN_DB_POOL", "32")
         .stdout(Stdio::null())
         .kill_on_drop(true)
@@ -206,8 +207,8 @@ async fn main() {
                     let now = Instant::now();
                     if event.contains("\"resync\"") {
                         resyncs.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
-                    } else if let Some(at) = event.find("\"display_name\":\"b#") {
-                        let rest = &event[at + 18..];
+                    } else if let Some(at) = event.find("\"b#") {
+                        let rest = &event[at + 3..];
                         let n: u64 = rest[..rest.find('"').unwrap_or(0)].parse().unwrap_or(0);
                         if let Some(start) = sent.lock().unwrap().get(&n) {
                             local.push(now.duration_since(*start).as_secs_f64() * 1000.0);
@@ -244,6 +245,8 @@ async fn main() {
     let write_secs = started.elapsed().as_secs_f64();
     tokio::time::sleep(Duration::from_secs(3)).await;
     let _ = server.kill().await;
+    // Let every stream see its end and hand in what it measured.
+    tokio::time::sleep(Duration::from_secs(1)).await;
 
     let deliveries = latencies.lock().unwrap().clone();
     let expected = n as usize * args.clients;
