@@ -1,4 +1,5 @@
-//! Pieces every form uses: the error of the last submission, shown as text in an alert.
+//! Showing errors: the error of a form's last submission, or of a failed load, as text in an
+//! alert.
 
 use leptos::prelude::*;
 
@@ -25,5 +26,15 @@ pub fn ErrorNote(error: Signal<Option<AppError>>) -> impl IntoView {
                 </p>
             }
         })
+    }
+}
+
+/// An alert with the text of an error that stopped something loading.
+#[component]
+pub fn Failed(error: AppError) -> impl IntoView {
+    view! {
+        <p class="error" role="alert">
+            {error.to_string()}
+        </p>
     }
 }

@@ -10,7 +10,7 @@ use leptos_router::{components::Form, hooks::use_query_map};
 
 use super::{
     app::use_session,
-    form::{action_error, ErrorNote},
+    form::{action_error, ErrorNote, Failed},
 };
 use crate::{
     api::home::{search_cities, SetHomeCity, SetHomeFromPosition},
@@ -167,14 +167,7 @@ fn CitySearch() -> impl IntoView {
                         }
                             .into_any()
                     }
-                    Err(err) => {
-                        view! {
-                            <p class="error" role="alert">
-                                {err.to_string()}
-                            </p>
-                        }
-                            .into_any()
-                    }
+                    Err(error) => view! { <Failed error /> }.into_any(),
                 }
             })}
         </Transition>

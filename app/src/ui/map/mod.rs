@@ -8,7 +8,7 @@ mod leaflet_map;
 use leptos::{html::Div, prelude::*};
 use leptos_router::components::A;
 
-use super::{app::use_session, live::use_live};
+use super::{app::use_session, form::Failed, live::use_live};
 use crate::{
     api::map::load_map,
     model::{apply_live, MapView, Me},
@@ -23,14 +23,7 @@ pub fn MapPage() -> impl IntoView {
                 match session.me.await {
                     Ok(Some(me)) => view! { <SignedInMap me /> }.into_any(),
                     Ok(None) => view! { <Welcome /> }.into_any(),
-                    Err(err) => {
-                        view! {
-                            <p class="error" role="alert">
-                                {err.to_string()}
-                            </p>
-                        }
-                            .into_any()
-                    }
+                    Err(error) => view! { <Failed error /> }.into_any(),
                 }
             })}
         </Transition>
@@ -72,14 +65,7 @@ fn SignedInMap(me: Me) -> impl IntoView {
             {move || Suspend::new(async move {
                 match view_data.await {
                     Ok(data) => view! { <WorldMap data me_id=me.id /> }.into_any(),
-                    Err(err) => {
-                        view! {
-                            <p class="error" role="alert">
-                                {err.to_string()}
-                            </p>
-                        }
-                            .into_any()
-                    }
+                    Err(error) => view! { <Failed error /> }.into_any(),
                 }
             })}
         </Transition>
