@@ -27,7 +27,10 @@ pub enum AppError {
     /// 429: too many attempts; the client may retry after this many seconds.
     #[error("Too many attempts. Try again in {retry_after_secs} seconds.")]
     TooManyAttempts { retry_after_secs: u64 },
-    /// 404: the thing named does not exist.
+    /// 429: messages sent too fast; the client may retry after this many seconds.
+    #[error("You are sending messages too fast. Try again in {retry_after_secs} seconds.")]
+    TooManyMessages { retry_after_secs: u64 },
+    /// 404: the thing named does not exist (or is not the asker's to see).
     #[error("{0} not found.")]
     NotFound(String),
     /// 403: a state-changing request from another site.
@@ -47,6 +50,15 @@ impl AppError {
         Self::Invalid {
             field: field.to_owned(),
             message: message.into(),
+        }
+    }
+
+    /// Seconds until a refused request may be retried, for limits that have one.
+    pub fn retry_after(&self) -> Option<u64> {
+        match self {
+            Self::TooManyAttempts { retry_after_secs }
+            | Self::TooManyMessages { retry_after_secs } => Some(*retry_after_secs),
+            _ => None,
         }
     }
 

@@ -11,10 +11,11 @@ pub mod retention;
 pub mod sse;
 pub mod telemetry;
 
-use std::{future::Future, net::SocketAddr, sync::Arc};
+use std::{future::Future, net::SocketAddr, sync::Arc, time::Duration};
 
 use app::{
-    backend::{db, error::with_error_status, AppState},
+    backend::{db, error::with_error_status, realtime::Throttle, AppState},
+    model::rules,
     shell, App,
 };
 use axum::{
@@ -74,6 +75,7 @@ pub async fn state(config: &Config, options: LeptosOptions) -> Result<AppState, 
         leptos_options: options,
         settings: Arc::new(config.settings.clone()),
         hub: Arc::default(),
+        typing: Arc::new(Throttle::new(Duration::from_secs(rules::TYPING_EVERY_SECS))),
     })
 }
 

@@ -1,6 +1,6 @@
 //! The one listener per instance: wakes on `NOTIFY meridian_events`, reads the event log after
 //! its cursor in id order and publishes each event to the hub. It also relays ephemeral
-//! messages (presence), which travel whole in `NOTIFY meridian_ephemeral` and are lost, by
+//! messages (presence, typing), which travel whole in `NOTIFY meridian_ephemeral` and are lost, by
 //! design, when no one is listening.
 //!
 //! Notifications are only a wake-up. They are not durable: when the listening connection
@@ -11,7 +11,7 @@
 
 use std::{sync::Arc, time::Duration};
 
-use app::backend::realtime::{log, presence, Hub, Message};
+use app::backend::realtime::{log, Hub, Message, EPHEMERAL_CHANNEL};
 use sqlx::{postgres::PgListener, PgPool};
 use tokio::sync::watch;
 
@@ -43,7 +43,7 @@ async fn listen(
     stop: &mut watch::Receiver<bool>,
 ) -> Result<(), Box<dyn std::error::Error + Send + Sync>> {
     let mut listener = PgListener::connect_with(pool).await?;
-    listener.listen_all([CHANNEL, presence::CHANNEL]).await?;
+    listener.listen_all([CHANNEL, EPHEMERAL_CHANNEL]).await?;
     // Listening first, then reading the cursor: nothing committed in between is missed.
     if cursor.is_none() {
         *cursor = Some(log::latest_id(pool).await?);
@@ -56,7 +56,7 @@ async fn listen(
         tokio::select! {
             woke = listener.try_recv() => match woke? {
                 // Ephemeral messages travel in the notification itself and are not caught up.
-                Some(note) if note.channel() == presence::CHANNEL => {
+                Some(note) if note.channel() == EPHEMERAL_CHANNEL => {
                     match serde_json::from_str::<Message>(note.payload()) {
                         Ok(message) => hub.publish(Arc::new(message)),
                         Err(err) => tracing::warn!(%err, "unreadable ephemeral message"),

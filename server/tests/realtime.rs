@@ -32,9 +32,9 @@ const QUIET: Duration = Duration::from_millis(500);
 #[tokio::test]
 async fn live_events_reach_the_audience_and_no_one_else() {
     let app = spawn_app().await;
-    let (ann, ann_id) = signed_up(&app, "ann").await;
-    let (ben, _) = signed_up(&app, "ben").await;
-    let (_cat, cat_id) = signed_up(&app, "cat").await;
+    let (ann, ann_id) = app.signed_up("ann").await;
+    let (ben, _) = app.signed_up("ben").await;
+    let (_cat, cat_id) = app.signed_up("cat").await;
     wait_for_fan_out(&app, &ann).await;
 
     let mut to_ann = SseClient::connect(&app.url("/events"), &ann, None).await;
@@ -93,7 +93,7 @@ async fn live_events_reach_the_audience_and_no_one_else() {
 async fn a_row_inserted_by_hand_is_delivered() {
     let url = fresh_database().await;
     let app = spawn_app_on(url.clone()).await;
-    let (ann, _) = signed_up(&app, "ann").await;
+    let (ann, _) = app.signed_up("ann").await;
     wait_for_fan_out(&app, &ann).await;
     let mut sse = SseClient::connect(&app.url("/events"), &ann, None).await;
 
@@ -122,7 +122,7 @@ async fn a_row_inserted_by_hand_is_delivered() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn ids_that_commit_out_of_order_are_not_skipped() {
     let app = spawn_app().await;
-    let (ann, _) = signed_up(&app, "ann").await;
+    let (ann, _) = app.signed_up("ann").await;
     wait_for_fan_out(&app, &ann).await;
     let mut sse = SseClient::connect(&app.url("/events"), &ann, None).await;
 
@@ -163,7 +163,7 @@ async fn many_writers_while_the_listener_connection_is_killed() {
 
     let url = fresh_database().await;
     let app = spawn_app_on(url.clone()).await;
-    let (ann, _) = signed_up(&app, "ann").await;
+    let (ann, _) = app.signed_up("ann").await;
     wait_for_fan_out(&app, &ann).await;
     let before: i64 = sqlx::query_scalar("select coalesce(max(id), 0) from events")
         .fetch_one(&app.pool)
@@ -225,8 +225,8 @@ async fn many_writers_while_the_listener_connection_is_killed() {
 #[tokio::test]
 async fn reconnect_with_last_event_id_replays_only_what_was_missed_and_may_be_seen() {
     let app = spawn_app().await;
-    let (ann, ann_id) = signed_up(&app, "ann").await;
-    let (_ben, ben_id) = signed_up(&app, "ben").await;
+    let (ann, ann_id) = app.signed_up("ann").await;
+    let (_ben, ben_id) = app.signed_up("ben").await;
     wait_for_fan_out(&app, &ann).await;
     let events = app.url("/events");
 
@@ -273,7 +273,7 @@ async fn reconnect_with_last_event_id_replays_only_what_was_missed_and_may_be_se
 #[tokio::test]
 async fn an_id_older_than_retention_gets_resync() {
     let app = spawn_app().await;
-    let (ann, _) = signed_up(&app, "ann").await;
+    let (ann, _) = app.signed_up("ann").await;
     let mut ids = Vec::new();
     for _ in 0..5 {
         ids.push(insert_public_event(&app.pool, "old_news").await);
@@ -315,8 +315,8 @@ async fn two_instances_deliver_each_others_events() {
     let url = fresh_database().await;
     let one = spawn_app_on(url.clone()).await;
     let two = spawn_app_on(url).await;
-    let (xena, xena_id) = signed_up(&two, "xena").await;
-    let (zed, _) = signed_up(&one, "zed").await;
+    let (xena, xena_id) = two.signed_up("xena").await;
+    let (zed, _) = one.signed_up("zed").await;
     let probes = vec![
         SseClient::connect(&one.url("/events"), &zed, None).await,
         SseClient::connect(&two.url("/events"), &xena, None).await,
@@ -326,7 +326,7 @@ async fn two_instances_deliver_each_others_events() {
     let mut on_one = SseClient::connect(&one.url("/events"), &zed, None).await;
 
     // Written through instance one.
-    let (_yuri, yuri_id) = signed_up(&one, "yuri").await;
+    let (_yuri, yuri_id) = one.signed_up("yuri").await;
     for (sse, who) in [(&mut on_two, "xena on two"), (&mut on_one, "zed on one")] {
         let joined = expect_next(sse, who).await;
         assert_eq!(joined.kind, "player_joined", "{who}: {joined:?}");
@@ -365,8 +365,8 @@ async fn a_slow_client_is_cut_to_resync_while_a_fast_one_keeps_up() {
     const PAD: i32 = 3000;
 
     let app = spawn_app().await;
-    let (hare, _) = signed_up(&app, "hare").await;
-    let (tortoise, _) = signed_up(&app, "tortoise").await;
+    let (hare, _) = app.signed_up("hare").await;
+    let (tortoise, _) = app.signed_up("tortoise").await;
     wait_for_fan_out(&app, &hare).await;
     let mut fast = SseClient::connect(&app.url("/events"), &hare, None).await;
     let mut slow = SseClient::connect(&app.url("/events"), &tortoise, None).await;
@@ -434,11 +434,11 @@ async fn a_slow_client_is_cut_to_resync_while_a_fast_one_keeps_up() {
 #[tokio::test]
 async fn signing_up_and_setting_a_home_are_events() {
     let app = spawn_app().await;
-    let (ann, _) = signed_up(&app, "ann").await;
+    let (ann, _) = app.signed_up("ann").await;
     wait_for_fan_out(&app, &ann).await;
     let mut sse = SseClient::connect(&app.url("/events"), &ann, None).await;
 
-    let (bea, bea_id) = signed_up(&app, "bea").await;
+    let (bea, bea_id) = app.signed_up("bea").await;
     let joined = expect_next(&mut sse, "ann").await;
     assert_eq!(joined.kind, "player_joined", "{joined:?}");
     assert!(joined.id.is_some(), "{joined:?}");
@@ -486,17 +486,6 @@ async fn signing_up_and_setting_a_home_are_events() {
 // Helpers.
 
 /// A new player signed in in a client of their own, and their id.
-async fn signed_up(app: &TestApp, handle: &str) -> (Client, i64) {
-    let browser = client();
-    let name = handle[..1].to_uppercase() + &handle[1..];
-    let response = app.sign_up(&browser, handle, &name).await;
-    assert!(response.status().is_success(), "{handle}: {response:?}");
-    let id = app.me(&browser).await["id"]
-        .as_i64()
-        .expect("signed in with an id");
-    (browser, id)
-}
-
 /// Returns once the server has fanned out everything committed so far, so a live connection
 /// opened afterwards sees only what is written later (signing up writes an event too).
 async fn wait_for_fan_out(app: &TestApp, client: &Client) {

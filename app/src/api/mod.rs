@@ -3,5 +3,6 @@
 //! (`backend::error::with_error_status`).
 
 pub mod account;
+pub mod chat;
 pub mod home;
 pub mod map;

@@ -14,7 +14,9 @@ impl AppError {
             Self::Invalid { .. } => StatusCode::BAD_REQUEST,
             Self::HandleTaken => StatusCode::CONFLICT,
             Self::WrongCredentials | Self::NotSignedIn => StatusCode::UNAUTHORIZED,
-            Self::TooManyAttempts { .. } => StatusCode::TOO_MANY_REQUESTS,
+            Self::TooManyAttempts { .. } | Self::TooManyMessages { .. } => {
+                StatusCode::TOO_MANY_REQUESTS
+            }
             Self::NotFound(_) => StatusCode::NOT_FOUND,
             Self::CrossSite => StatusCode::FORBIDDEN,
             Self::Internal | Self::Transport(_) => StatusCode::INTERNAL_SERVER_ERROR,
@@ -40,6 +42,17 @@ impl From<sqlx::Error> for AppError {
             Some("players_display_name_length") => {
                 Self::invalid("display_name", "Display name must be 1 to 40 characters.")
             }
+            Some("chats_not_self") => Self::invalid("with", "You cannot chat with yourself."),
+            Some("chats_player_low_fkey" | "chats_player_high_fkey") => {
+                Self::NotFound("Player".into())
+            }
+            Some("messages_body_length") => {
+                Self::invalid("body", "Message must be 1 to 1000 characters.")
+            }
+            Some("messages_body_trimmed" | "messages_body_plain") => Self::invalid(
+                "body",
+                "Message may not start or end with spaces or contain control characters.",
+            ),
             _ => Self::internal("database error", err),
         }
     }
@@ -59,7 +72,7 @@ pub async fn with_error_status(response: Response) -> Response {
     };
     if let Ok(err) = serde_json::from_slice::<AppError>(&bytes) {
         parts.status = err.status();
-        if let AppError::TooManyAttempts { retry_after_secs } = err {
+        if let Some(retry_after_secs) = err.retry_after() {
             parts
                 .headers
                 .insert(header::RETRY_AFTER, HeaderValue::from(retry_after_secs));

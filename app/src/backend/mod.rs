@@ -2,6 +2,7 @@
 //! in `api` call into here; nothing here renders.
 
 pub mod accounts;
+pub mod chats;
 pub mod db;
 pub mod error;
 pub mod places;
@@ -52,6 +53,8 @@ pub struct AppState {
     pub leptos_options: LeptosOptions,
     pub settings: Arc<Settings>,
     pub hub: Arc<realtime::Hub>,
+    /// Typing signals relayed per sender (see [`realtime::Throttle`]).
+    pub typing: Arc<realtime::Throttle>,
 }
 
 impl FromRef<AppState> for LeptosOptions {

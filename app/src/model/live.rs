@@ -3,7 +3,7 @@
 
 use serde::{Deserialize, Serialize};
 
-use super::Home;
+use super::{ChatSummary, Home};
 
 /// A player as everyone may see them.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -25,6 +25,10 @@ pub enum Live {
         player_id: i64,
         online: bool,
     },
+    /// A chat changed for this player: a message arrived or was sent, or they read it.
+    Chat(ChatSummary),
+    /// The other member of a chat is typing. Ephemeral: never stored or replayed.
+    Typing { chat_id: i64, player_id: i64 },
     /// What the page holds may be stale beyond replay: refetch it.
     Resync,
 }

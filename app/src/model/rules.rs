@@ -12,6 +12,19 @@ pub const PASSWORD_MIN: usize = 8;
 pub const PASSWORD_MAX: usize = 128;
 /// Longest city search the type-ahead accepts.
 pub const PLACE_QUERY_MAX: usize = 60;
+/// Longest chat message, in characters after trimming.
+pub const MESSAGE_MAX: usize = 1000;
+/// A player may send at most this many messages in any [`SEND_WINDOW_SECS`] seconds.
+pub const SEND_LIMIT: i64 = 10;
+pub const SEND_WINDOW_SECS: i64 = 10;
+/// A player's typing signals are relayed at most once per this many seconds.
+pub const TYPING_EVERY_SECS: u64 = 2;
+/// How long a page shows "… is typing" after a signal.
+pub const TYPING_SHOWN_SECS: u64 = 4;
+/// Messages per history page.
+pub const MESSAGE_PAGE: i64 = 50;
+/// Longest key a page may give a message to make its sending idempotent.
+pub const CLIENT_KEY_MAX: usize = 64;
 
 /// A handle: 3–24 of `a-z 0-9 _ -`. Upper-case letters are accepted and folded to lower case,
 /// so uniqueness ignores case.
@@ -114,6 +127,53 @@ pub fn place_query(input: &str) -> Result<String, AppError> {
     Ok(query.to_owned())
 }
 
+/// A chat message: 1–1000 characters after trimming. Line breaks (sent as CR LF by forms)
+/// become LF; tabs and line breaks are kept, other control characters are refused.
+pub fn message_body(input: &str) -> Result<String, AppError> {
+    let body = input.replace("\r\n", "\n");
+    let body = body.trim();
+    let len = body.chars().count();
+    if len == 0 {
+        return Err(AppError::invalid("body", "Message is empty."));
+    }
+    if len > MESSAGE_MAX {
+        return Err(AppError::invalid(
+            "body",
+            format!("Message must be at most {MESSAGE_MAX} characters (it has {len})."),
+        ));
+    }
+    if let Some(bad) = body
+        .chars()
+        .find(|c| c.is_control() && *c != '\n' && *c != '\t')
+    {
+        return Err(AppError::invalid(
+            "body",
+            format!(
+                "Message may not contain control characters (found U+{:04X}).",
+                bad as u32
+            ),
+        ));
+    }
+    Ok(body.to_owned())
+}
+
+/// The key a page gives a message so that sending it twice stores it once: 1–64 of
+/// `A-Z a-z 0-9 - _`.
+pub fn client_key(input: &str) -> Result<String, AppError> {
+    let ok = (1..=CLIENT_KEY_MAX).contains(&input.len())
+        && input
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_');
+    if ok {
+        Ok(input.to_owned())
+    } else {
+        Err(AppError::invalid(
+            "client_key",
+            format!("Message key must be 1 to {CLIENT_KEY_MAX} of A-Z, a-z, 0-9, - and _."),
+        ))
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -172,5 +232,36 @@ mod tests {
     fn place_query_limit() {
         assert_eq!(place_query(&"p".repeat(60)).unwrap().len(), 60);
         assert_eq!(field(place_query(&"p".repeat(61))), "q");
+    }
+
+    #[test]
+    fn message_length_limits_on_both_sides() {
+        assert_eq!(field(message_body("")), "body");
+        assert_eq!(field(message_body(" \n\t ")), "body");
+        assert_eq!(message_body(" x ").unwrap(), "x");
+        let full = "é".repeat(1000);
+        assert_eq!(message_body(&format!("  {full}\n")).unwrap(), full);
+        let err = message_body(&"é".repeat(1001)).unwrap_err();
+        assert!(err.to_string().contains("1001"), "{err}");
+    }
+
+    #[test]
+    fn message_characters() {
+        assert_eq!(message_body("a\r\nb\tc").unwrap(), "a\nb\tc");
+        for bad in ["a\u{7}b", "a\rb", "x\u{1b}[31m", "a\u{85}b"] {
+            let err = message_body(bad).unwrap_err();
+            assert!(err.to_string().contains("control"), "{bad:?}: {err}");
+        }
+        let html = "<img src=x onerror=alert(1)>";
+        assert_eq!(message_body(html).unwrap(), html);
+    }
+
+    #[test]
+    fn client_key_shape() {
+        assert!(client_key("k-1_Z").is_ok());
+        assert!(client_key(&"k".repeat(64)).is_ok());
+        assert_eq!(field(client_key(&"k".repeat(65))), "client_key");
+        assert_eq!(field(client_key("")), "client_key");
+        assert_eq!(field(client_key("a b")), "client_key");
     }
 }

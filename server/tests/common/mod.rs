@@ -237,6 +237,19 @@ impl TestApp {
         .await
     }
 
+    /// A new player signed in with a client of their own; the display name is the handle
+    /// capitalised.
+    pub async fn signed_up(&self, handle: &str) -> (Client, i64) {
+        let browser = client();
+        let name = handle[..1].to_uppercase() + &handle[1..];
+        let response = self.sign_up(&browser, handle, &name).await;
+        assert!(response.status().is_success(), "{handle}: {response:?}");
+        let id = self.me(&browser).await["id"]
+            .as_i64()
+            .expect("signed in with an id");
+        (browser, id)
+    }
+
     pub async fn me(&self, client: &Client) -> Value {
         self.get_fn(client, "account/me", &[])
             .await

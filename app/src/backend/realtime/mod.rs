@@ -1,17 +1,24 @@
-//! The real-time path inside one server instance: the event log's queries and the hub that
-//! routes each event to the open streams allowed to see it. The listener task that feeds the
-//! hub and the SSE endpoint live in the server crate.
+//! The real-time path inside one server instance: the event log's queries, the hub that
+//! routes each event to the open streams allowed to see it, and ephemeral messages (presence,
+//! typing), which travel whole in a notification and are never stored. The listener task that
+//! feeds the hub and the SSE endpoint live in the server crate.
 
 pub mod hub;
 pub mod log;
 pub mod presence;
+pub mod throttle;
 
 use serde::{Deserialize, Serialize};
+use sqlx::PgPool;
 
 pub use hub::{Hub, Subscription};
 pub use log::StoredEvent;
+pub use throttle::Throttle;
 
-use crate::model::Live;
+use crate::{error::AppError, model::Live};
+
+/// The channel ephemeral messages travel on, as JSON [`Message`]s without an id.
+pub const EPHEMERAL_CHANNEL: &str = "meridian_ephemeral";
 
 /// What the hub routes: a durable event (with its id) or an ephemeral message (without).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -38,6 +45,26 @@ impl Message {
             data: serde_json::to_string(live).unwrap_or_default(),
         }
     }
+
+    /// A message for the players in `audience` alone that is never stored.
+    pub fn ephemeral_to(audience: Vec<i64>, live: &Live) -> Self {
+        Self {
+            public: false,
+            audience,
+            ..Self::ephemeral(live)
+        }
+    }
+}
+
+/// Sends an ephemeral message to every instance's listener. Lost, by design, when none is
+/// listening; a message is a few hundred bytes, far under NOTIFY's 8000-byte cap.
+pub async fn send_ephemeral(pool: &PgPool, message: &Message) -> Result<(), AppError> {
+    let payload =
+        serde_json::to_string(message).map_err(|e| AppError::internal("ephemeral message", e))?;
+    sqlx::query!("select pg_notify($1, $2)", EPHEMERAL_CHANNEL, payload)
+        .execute(pool)
+        .await?;
+    Ok(())
 }
 
 impl From<StoredEvent> for Message {

@@ -1,16 +1,14 @@
 //! Presence: a player is online while they have a live stream open on any instance, and for
 //! a grace period after the last one closes (a reload is not a departure). Each instance
 //! refreshes a row per connected player; a sweep turns players with no fresh row offline.
-//! Changes go out as ephemeral messages (no id, never replayed) on `meridian_ephemeral`.
+//! Changes go out as ephemeral messages (no id, never replayed).
 
 use std::time::Duration;
 
 use sqlx::PgPool;
 
-use super::Message;
+use super::{send_ephemeral, Message};
 use crate::{error::AppError, model::Live};
-
-pub const CHANNEL: &str = "meridian_ephemeral";
 
 /// Marks `players` as seen by `instance` now; returns those who were offline until now.
 pub async fn seen(
@@ -62,10 +60,5 @@ pub async fn sweep(pool: &PgPool, timeout: Duration) -> Result<Vec<i64>, AppErro
 
 /// Announces a change to every instance. Ephemeral: carries no id and is never stored.
 pub async fn announce(pool: &PgPool, player_id: i64, online: bool) -> Result<(), AppError> {
-    let message = Message::ephemeral(&Live::Presence { player_id, online });
-    let payload = serde_json::to_string(&message).map_err(|e| AppError::internal("presence", e))?;
-    sqlx::query!("select pg_notify($1, $2)", CHANNEL, payload)
-        .execute(pool)
-        .await?;
-    Ok(())
+    send_ephemeral(pool, &Message::ephemeral(&Live::Presence { player_id, online })).await
 }

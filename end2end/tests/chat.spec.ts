@@ -1,0 +1,291 @@
+import { test as base, expect, type BrowserContextOptions, type Page } from "@playwright/test";
+import {
+  LIMA,
+  PARIS,
+  TOKYO,
+  marker,
+  newPlayer,
+  openPopup,
+  startInstance,
+  type Instance,
+  type Place,
+  type Player,
+} from "./helpers";
+
+// Every player gets a browser context of their own; all of them close when the test ends, so
+// no event stream stays open into the next test (or keeps a second instance from stopping).
+const test = base.extend<{
+  player: (place: Place, prefix: string, options?: BrowserContextOptions) => Promise<Player>;
+}>({
+  player: async ({ browser }, use) => {
+    const before = new Set(browser.contexts());
+    await use((place, prefix, options) => newPlayer(browser, place, prefix, options));
+    await Promise.all(
+      browser
+        .contexts()
+        .filter((context) => !before.has(context))
+        .map((context) => context.close()),
+    );
+  },
+});
+
+/** Live delivery from one server instance to another goes through the database. */
+const ACROSS_INSTANCES = { timeout: 30_000 };
+
+function connection(page: Page) {
+  return page.getByRole("status", { name: "Connection" });
+}
+
+function chatList(page: Page) {
+  return page.getByRole("navigation", { name: "Chats" });
+}
+
+function chatItem(page: Page, chatId: string) {
+  return chatList(page).locator(`li[data-chat-id="${chatId}"]`);
+}
+
+function conversation(page: Page, otherName: string) {
+  return page.getByRole("region", { name: `Chat with ${otherName}`, exact: true });
+}
+
+function composer(page: Page) {
+  return page.getByRole("form", { name: "Send a message" });
+}
+
+/** Sends with the button (the Enter key is exercised on its own). */
+async function send(page: Page, text: string) {
+  await composer(page).getByLabel("Message").fill(text);
+  await composer(page).getByRole("button", { name: "Send" }).click();
+}
+
+/** From the map: opens the other player's popup, says hi, returns the chat's id. */
+async function sayHi(page: Page, otherName: string): Promise<string> {
+  const theirs = marker(page, otherName);
+  await expect(theirs).toBeAttached();
+  await openPopup(theirs);
+  const popup = page.locator(".leaflet-popup-content");
+  await expect(popup).toContainText(otherName);
+  await popup.getByRole("button", { name: "Say hi" }).click();
+  // A posted form: the browser follows the redirect to the chat.
+  await page.waitForURL(/\/chats\/\d+$/);
+  return page.url().match(/\/chats\/(\d+)$/)![1];
+}
+
+/** The player's chat list, reached from the header link, with the stream up. */
+async function openChats(page: Page) {
+  await page.getByRole("link", { name: "Chats" }).click();
+  await expect(page).toHaveURL(/\/chats$/);
+  await expect(chatList(page)).toBeAttached();
+  await expect(connection(page)).toHaveText("Live");
+}
+
+test("two players chat live @smoke", async ({ player }) => {
+  // Three players sign up, each on a debug build's password hashing.
+  test.setTimeout(90_000);
+  const kenji = await player(TOKYO, "kenji");
+  await openChats(kenji.page);
+  // A new player has no chats yet.
+  await expect(chatList(kenji.page).locator("li[data-chat-id]")).toHaveCount(0);
+
+  // Amélie signs up after Kenji, so his marker is on her map.
+  const amelie = await player(PARIS, "amelie");
+  const a = amelie.page;
+  await openPopup(marker(a, `${amelie.name} (you)`));
+  await expect(a.locator(".leaflet-popup-content")).toContainText(amelie.name);
+  // Nobody says hi to themselves.
+  await expect(a.locator(".leaflet-popup-content").getByRole("button", { name: "Say hi" })).toHaveCount(0);
+
+  const chatId = await sayHi(a, kenji.name);
+  const withKenji = conversation(a, kenji.name);
+  await expect(withKenji).toBeVisible();
+  await expect(connection(a)).toHaveText("Live");
+  await expect(withKenji.locator("li.message")).toHaveCount(0);
+
+  await send(a, "Hello from Paris");
+  const hello = withKenji.locator("li.message").filter({ hasText: "Hello from Paris" });
+  await expect(hello).toHaveAttribute("data-mine", "true");
+  await expect(hello.locator(".body")).toHaveText("Hello from Paris");
+  // Shown at once, then confirmed once stored.
+  await expect(hello).not.toHaveAttribute("data-pending", "true");
+  await expect(hello).not.toHaveAttribute("data-failed", "true");
+  await expect(composer(a).getByLabel("Message")).toHaveValue("");
+  const mineInList = chatItem(a, chatId);
+  await expect(mineInList.locator(".chat-name")).toHaveText(kenji.name);
+  await expect(mineInList.locator(".chat-place")).toHaveText("Tokyo, Japan");
+  await expect(mineInList.locator(".chat-preview")).toHaveText("You: Hello from Paris");
+  await expect(mineInList.locator(".unread")).toHaveCount(0);
+
+  // No reload on Kenji's list: the chat arrives through the live stream.
+  const k = kenji.page;
+  const fromAmelie = chatItem(k, chatId);
+  await expect(fromAmelie.getByRole("link")).toContainText(amelie.name);
+  await expect(fromAmelie.locator(".chat-name")).toHaveText(amelie.name);
+  await expect(fromAmelie.locator(".chat-place")).toHaveText("Paris, France");
+  await expect(fromAmelie.locator(".chat-preview")).toHaveText("Hello from Paris");
+  await expect(fromAmelie.locator(".unread")).toHaveText("1");
+  await expect(fromAmelie.locator(".online-dot")).toHaveAttribute("data-online", "true");
+
+  await fromAmelie.getByRole("link").click();
+  await expect(k).toHaveURL(new RegExp(`/chats/${chatId}$`));
+  const withAmelie = conversation(k, amelie.name);
+  const received = withAmelie.locator("li.message").filter({ hasText: "Hello from Paris" });
+  await expect(received).toHaveAttribute("data-mine", "false");
+  // Opening the chat reads it.
+  await expect(fromAmelie.locator(".unread")).toHaveCount(0);
+  await expect(connection(k)).toHaveText("Live");
+
+  // Typing shows on the other side within about a second.
+  const input = composer(k).getByLabel("Message");
+  await input.pressSequentially("Hi from Tokyo", { delay: 40 });
+  const typing = withKenji.locator(".typing");
+  await expect(typing).toHaveText(`${kenji.name} is typing…`);
+
+  // Enter (without Shift) sends.
+  await input.press("Enter");
+  await expect(input).toHaveValue("");
+  const reply = withKenji.locator("li.message").filter({ hasText: "Hi from Tokyo" });
+  await expect(reply).toHaveAttribute("data-mine", "false");
+  await expect(reply.locator(".body")).toHaveText("Hi from Tokyo");
+  // Each message once, in order, on both sides: the sender's own copy is not doubled by its
+  // live echo.
+  await expect(withKenji.locator("li.message .body")).toHaveText(["Hello from Paris", "Hi from Tokyo"]);
+  await expect(withAmelie.locator("li.message .body")).toHaveText(["Hello from Paris", "Hi from Tokyo"]);
+  await expect(withAmelie.locator("li.message").last()).toHaveAttribute("data-mine", "true");
+  await expect(mineInList.locator(".chat-preview")).toHaveText("Hi from Tokyo");
+  await expect(fromAmelie.locator(".chat-preview")).toHaveText("You: Hi from Tokyo");
+  // The indicator goes away on its own.
+  await expect(typing).toBeHidden();
+
+  // A third player cannot see the chat, nor learn that it exists.
+  const rosa = await player(LIMA, "rosa");
+  const r = rosa.page;
+  const response = await r.goto(`/chats/${chatId}`);
+  expect(response?.status()).toBe(404);
+  await expect(r.getByText("Chat not found.")).toBeVisible();
+  await expect(r.getByRole("region", { name: /^Chat with / })).toHaveCount(0);
+  await expect(r.locator(`[data-chat-id="${chatId}"]`)).toHaveCount(0);
+  await expect(r.getByText("Hello from Paris")).toHaveCount(0);
+  await expect(r.getByText("Hi from Tokyo")).toHaveCount(0);
+  // A chat that does not exist looks the same.
+  const missing = await r.goto("/chats/999999999");
+  expect(missing?.status()).toBe(404);
+  await expect(r.getByText("Chat not found.")).toBeVisible();
+  await expect(r.getByRole("region", { name: /^Chat with / })).toHaveCount(0);
+});
+
+test("html in a message is shown as text", async ({ player }) => {
+  const payload = `<img src=x onerror="window.__pwned=1">`;
+  const kenji = await player(TOKYO, "kenji");
+  await openChats(kenji.page);
+  const amelie = await player(PARIS, "amelie");
+  const a = amelie.page;
+  const chatId = await sayHi(a, kenji.name);
+  const withKenji = conversation(a, kenji.name);
+  await expect(connection(a)).toHaveText("Live");
+
+  await send(a, payload);
+  const sent = withKenji.locator("li.message").filter({ hasText: "onerror" });
+  await expect(sent.locator(".body")).toHaveText(payload);
+  await expect(sent).not.toHaveAttribute("data-pending", "true");
+  await expect(withKenji.locator("ol.messages img")).toHaveCount(0);
+
+  // The live list, the conversation opened from it, and the server-rendered page after a
+  // reload all show the text.
+  const k = kenji.page;
+  const item = chatItem(k, chatId);
+  await expect(item.locator(".chat-preview")).toContainText("<img src=x");
+  await expect(k.locator('img[src="x"]')).toHaveCount(0);
+  await item.getByRole("link").click();
+  const withAmelie = conversation(k, amelie.name);
+  await expect(withAmelie.locator("li.message .body")).toHaveText([payload]);
+  await k.reload();
+  await expect(withAmelie.locator("li.message .body")).toHaveText([payload]);
+  await expect(connection(k)).toHaveText("Live");
+  await expect(withAmelie.locator("ol.messages img")).toHaveCount(0);
+  await expect(k.locator('img[src="x"]')).toHaveCount(0);
+
+  expect(await a.evaluate(() => (window as any).__pwned)).toBeUndefined();
+  expect(await k.evaluate(() => (window as any).__pwned)).toBeUndefined();
+});
+
+test("bad messages are refused with a clear error", async ({ player }) => {
+  const kenji = await player(TOKYO, "kenji");
+  const amelie = await player(PARIS, "amelie");
+  const a = amelie.page;
+  await sayHi(a, kenji.name);
+  const withKenji = conversation(a, kenji.name);
+  await expect(connection(a)).toHaveText("Live");
+  const messages = withKenji.locator("li.message");
+  const error = withKenji.getByRole("alert");
+
+  await send(a, "   \n  ");
+  await expect(error).toHaveText(/message is empty/i);
+  await expect(messages).toHaveCount(0);
+
+  // The textarea has no maxlength: the server's rule is the one tested.
+  await send(a, "a".repeat(1001));
+  await expect(error).toHaveText(/at most 1000 characters/i);
+  await expect(messages).toHaveCount(0);
+
+  // After an error the composer still works, up to the limit (counted in characters, not
+  // bytes).
+  const longest = "é".repeat(1000);
+  await send(a, longest);
+  await expect(messages).toHaveCount(1);
+  await expect(messages.locator(".body")).toHaveText(longest);
+  await expect(messages).toHaveAttribute("data-mine", "true");
+  await expect(messages).not.toHaveAttribute("data-pending", "true");
+  await expect(messages).not.toHaveAttribute("data-failed", "true");
+});
+
+test.describe("across two server instances", () => {
+  let second: Instance | undefined;
+
+  test.beforeAll(async () => {
+    // A debug build starts slowly (it migrates and loads the place catalogue).
+    test.setTimeout(90_000);
+    second = await startInstance();
+  });
+
+  // The test's contexts are closed by then, so no stream holds the instance open.
+  test.afterAll(async () => {
+    await second?.stop();
+  });
+
+  test("a chat across two server instances", async ({ player }) => {
+    test.setTimeout(90_000);
+    const otherInstance = second!.baseURL;
+    const kenji = await player(TOKYO, "kenji", { baseURL: otherInstance });
+    const k = kenji.page;
+    await openChats(k);
+    expect(k.url().startsWith(`${otherInstance}/`)).toBe(true);
+
+    const amelie = await player(PARIS, "amelie");
+    const a = amelie.page;
+    const chatId = await sayHi(a, kenji.name);
+    const withKenji = conversation(a, kenji.name);
+    await expect(connection(a)).toHaveText("Live");
+    await send(a, "Hello across instances");
+    const hello = withKenji.locator("li.message").filter({ hasText: "Hello across instances" });
+    await expect(hello).toHaveAttribute("data-mine", "true");
+    await expect(hello).not.toHaveAttribute("data-pending", "true");
+
+    // Stored through instance 1, delivered live by instance 2.
+    const item = chatItem(k, chatId);
+    await expect(item.locator(".unread")).toHaveText("1", ACROSS_INSTANCES);
+    await expect(item.locator(".chat-preview")).toHaveText("Hello across instances");
+    await item.getByRole("link").click();
+    const withAmelie = conversation(k, amelie.name);
+    await expect(withAmelie.locator("li.message .body")).toHaveText(["Hello across instances"]);
+    await expect(connection(k)).toHaveText("Live");
+
+    const input = composer(k).getByLabel("Message");
+    await input.pressSequentially("Konnichiwa", { delay: 40 });
+    await expect(withKenji.locator(".typing")).toHaveText(`${kenji.name} is typing…`, ACROSS_INSTANCES);
+    await input.press("Enter");
+    const reply = withKenji.locator("li.message").filter({ hasText: "Konnichiwa" });
+    await expect(reply).toHaveAttribute("data-mine", "false", ACROSS_INSTANCES);
+    await expect(withKenji.locator("li.message .body")).toHaveText(["Hello across instances", "Konnichiwa"]);
+    await expect(chatItem(a, chatId).locator(".chat-preview")).toHaveText("Konnichiwa");
+  });
+});
