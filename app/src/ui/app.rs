@@ -9,6 +9,7 @@ use leptos_router::{
 
 use super::{
     account::{SignInPage, SignUpPage},
+    chat::{ChatPage, ChatsPage},
     home::HomePage,
     layout::Header,
     live::LiveFeed,
@@ -105,6 +106,8 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("signup") view=SignUpPage ssr=SsrMode::Async />
                     <Route path=path!("signin") view=SignInPage ssr=SsrMode::Async />
                     <Route path=path!("home") view=HomePage ssr=SsrMode::Async />
+                    <Route path=path!("chats") view=ChatsPage ssr=SsrMode::Async />
+                    <Route path=path!("chats/:id") view=ChatPage ssr=SsrMode::Async />
                 </Routes>
             </main>
         </Router>
@@ -114,9 +117,14 @@ pub fn App() -> impl IntoView {
 /// The page for unknown paths, answered with status 404.
 #[component]
 fn NotFound() -> impl IntoView {
+    not_found_status();
+    view! { <p class="notice">"Page not found."</p> }
+}
+
+/// Answers the page being rendered on the server with status 404.
+pub fn not_found_status() {
     #[cfg(feature = "ssr")]
     if let Some(response) = use_context::<leptos_axum::ResponseOptions>() {
         response.set_status(axum::http::StatusCode::NOT_FOUND);
     }
-    view! { <p class="notice">"Page not found."</p> }
 }

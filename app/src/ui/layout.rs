@@ -28,6 +28,7 @@ pub fn Header() -> impl IntoView {
                                     <span class="who" data-testid="signed-in-as">
                                         {me.display_name}
                                     </span>
+                                    <A href="/chats">"Chats"</A>
                                     <A href="/home" attr:class="home-link">{home}</A>
                                     <ActionForm action=sign_out attr:class="inline">
                                         <button type="submit">"Sign out"</button>

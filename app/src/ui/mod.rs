@@ -3,6 +3,7 @@
 
 pub mod account;
 pub mod app;
+pub mod chat;
 pub mod form;
 pub mod home;
 pub mod layout;

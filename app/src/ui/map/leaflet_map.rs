@@ -184,5 +184,28 @@ fn popup_content(player: &MapPlayer, is_me: bool) -> web_sys::Element {
     });
     state.set_text_content(Some(if player.online { "Online" } else { "Offline" }));
     root.append_child(&state).ok();
+    if !is_me {
+        root.append_child(&say_hi(player.id)).ok();
+    }
     root
+}
+
+/// "Say hi": a plain form that posts to the server function, which answers with a redirect
+/// to the chat (opened, or created if there was none).
+fn say_hi(player_id: i64) -> web_sys::Element {
+    let document = document();
+    let form = document.create_element("form").expect("form");
+    form.set_class_name("say-hi");
+    form.set_attribute("method", "post").ok();
+    form.set_attribute("action", "/api/chat/start").ok();
+    let with = document.create_element("input").expect("input");
+    with.set_attribute("type", "hidden").ok();
+    with.set_attribute("name", "with").ok();
+    with.set_attribute("value", &player_id.to_string()).ok();
+    let button = document.create_element("button").expect("button");
+    button.set_attribute("type", "submit").ok();
+    button.set_text_content(Some("Say hi"));
+    form.append_child(&with).ok();
+    form.append_child(&button).ok();
+    form
 }

@@ -1,0 +1,232 @@
+//! The chat pages: `/chats` (the list) and `/chats/:id` (the list and one conversation). The
+//! list is kept current by the live feed; so is the conversation (see [`conversation`]).
+
+mod browser;
+mod conversation;
+
+use leptos::prelude::*;
+use leptos_router::{components::A, hooks::use_params_map};
+
+use super::{
+    app::{not_found_status, use_session},
+    form::Failed,
+    live::use_live,
+};
+use crate::{
+    api::chat::{list_chats, open_chat},
+    model::{apply_to_list, ChatList, ChatSummary},
+};
+use conversation::Conversation;
+
+/// Characters of the last message shown in the list.
+const PREVIEW_CHARS: usize = 80;
+
+/// `/chats`
+#[component]
+pub fn ChatsPage() -> impl IntoView {
+    view! { <SignedInChats open=None /> }
+}
+
+/// `/chats/:id`
+#[component]
+pub fn ChatPage() -> impl IntoView {
+    let params = use_params_map();
+    move || {
+        match params.read().get("id").and_then(|id| id.parse::<i64>().ok()) {
+            Some(id) => view! { <SignedInChats open=Some(id) /> }.into_any(),
+            None => view! { <ChatNotFound /> }.into_any(),
+        }
+    }
+}
+
+#[component]
+fn SignedInChats(open: Option<i64>) -> impl IntoView {
+    let session = use_session();
+    view! {
+        <Transition fallback=|| view! { <p class="notice">"Loading…"</p> }>
+            {move || Suspend::new(async move {
+                match session.me.await {
+                    Ok(Some(me)) => view! { <Chats me=me.id open /> }.into_any(),
+                    Ok(None) => {
+                        view! {
+                            <p class="notice">
+                                <A href="/signin">"Sign in"</A>
+                                " to see your chats."
+                            </p>
+                        }
+                            .into_any()
+                    }
+                    Err(error) => view! { <Failed error /> }.into_any(),
+                }
+            })}
+        </Transition>
+    }
+}
+
+#[component]
+fn Chats(me: i64, open: Option<i64>) -> impl IntoView {
+    let conversation = match open {
+        Some(chat_id) => view! { <OpenChat me chat_id /> }.into_any(),
+        None => {
+            view! {
+                <p class="notice pick">"Pick a chat, or say hi to someone on the map."</p>
+            }
+                .into_any()
+        }
+    };
+    view! {
+        <div class="chats">
+            <ChatListPanel me open />
+            {conversation}
+        </div>
+    }
+}
+
+#[component]
+fn ChatListPanel(me: i64, open: Option<i64>) -> impl IntoView {
+    let live = use_live();
+    // The feed's position when the fetch starts: whatever arrives after it is applied to
+    // the answer (chat events carry versions, so applying one twice changes nothing).
+    let list = Resource::new(
+        move || live.resyncs.get(),
+        move |_| {
+            let head = live.head();
+            async move { (head, list_chats().await) }
+        },
+    );
+    view! {
+        <nav class="chat-list-panel" aria-label="Chats">
+            <Transition fallback=|| view! { <p class="notice">"Loading chats…"</p> }>
+                {move || Suspend::new(async move {
+                    match list.await {
+                        (head, Ok(data)) => view! { <ChatListView data head me open /> }.into_any(),
+                        (_, Err(error)) => view! { <Failed error /> }.into_any(),
+                    }
+                })}
+            </Transition>
+        </nav>
+    }
+}
+
+#[component]
+fn ChatListView(data: ChatList, head: u64, me: i64, open: Option<i64>) -> impl IntoView {
+    let live = use_live();
+    let chats = RwSignal::new(data.chats);
+    let cursor = data.cursor;
+    Effect::new(move || live.connect(cursor));
+    let seen = StoredValue::new(head);
+    Effect::new(move || {
+        let last = live.since(seen.get_value(), |message| {
+            chats.update(|list| {
+                apply_to_list(list, message);
+            });
+        });
+        seen.set_value(last);
+    });
+    view! {
+        <Show
+            when=move || !chats.read().is_empty()
+            fallback=|| view! { <p class="notice">"No chats yet."</p> }
+        >
+            <ul class="chat-list">
+                <For
+                    each=move || chats.get()
+                    key=|chat| (chat.chat_id, chat.version, chat.online)
+                    let:chat
+                >
+                    <ChatRow chat me open />
+                </For>
+            </ul>
+        </Show>
+    }
+}
+
+#[component]
+fn ChatRow(chat: ChatSummary, me: i64, open: Option<i64>) -> impl IntoView {
+    let place = chat
+        .other
+        .home
+        .as_ref()
+        .map(|h| format!("{}, {}", h.city, h.country))
+        .unwrap_or_default();
+    let preview = match &chat.last {
+        Some(m) => {
+            let text: String = m
+                .body
+                .split_whitespace()
+                .collect::<Vec<_>>()
+                .join(" ")
+                .chars()
+                .take(PREVIEW_CHARS)
+                .collect();
+            if m.sender_id == me {
+                format!("You: {text}")
+            } else {
+                text
+            }
+        }
+        None => "No messages yet".to_owned(),
+    };
+    let unread = chat.unread;
+    view! {
+        <li
+            data-chat-id=chat.chat_id
+            class:open={open == Some(chat.chat_id)}
+            class:has-unread={unread > 0}
+        >
+            <A href=format!("/chats/{}", chat.chat_id)>
+                <span
+                    class="online-dot"
+                    data-online=chat.online.to_string()
+                    title=if chat.online { "Online" } else { "Offline" }
+                ></span>
+                <span class="chat-name">{chat.other.display_name.clone()}</span>
+                <span class="chat-place">{place}</span>
+                <span class="chat-preview">{preview}</span>
+                <time datetime=chat.last_activity.to_rfc3339()>
+                    {chat.last_activity.format("%H:%M").to_string()}
+                </time>
+                {(unread > 0)
+                    .then(|| {
+                        view! {
+                            <span class="unread" title=format!("{unread} unread")>
+                                {unread}
+                            </span>
+                        }
+                    })}
+            </A>
+        </li>
+    }
+}
+
+#[component]
+fn OpenChat(me: i64, chat_id: i64) -> impl IntoView {
+    let live = use_live();
+    let page = Resource::new(
+        move || live.resyncs.get(),
+        move |_| {
+            let head = live.head();
+            async move { (head, open_chat(chat_id).await) }
+        },
+    );
+    view! {
+        <Transition fallback=|| view! { <p class="notice">"Loading the chat…"</p> }>
+            {move || Suspend::new(async move {
+                match page.await {
+                    (head, Ok(page)) => view! { <Conversation page head me /> }.into_any(),
+                    (_, Err(crate::error::AppError::NotFound(_))) => {
+                        view! { <ChatNotFound /> }.into_any()
+                    }
+                    (_, Err(error)) => view! { <Failed error /> }.into_any(),
+                }
+            })}
+        </Transition>
+    }
+}
+
+/// Not a chat of the player's (or none at all): the same answer, with status 404.
+#[component]
+fn ChatNotFound() -> impl IntoView {
+    not_found_status();
+    view! { <p class="notice">"Chat not found."</p> }
+}
