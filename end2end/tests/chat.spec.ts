@@ -63,8 +63,9 @@ async function sayHi(page: Page, otherName: string): Promise<string> {
   const theirs = marker(page, otherName);
   await expect(theirs).toBeAttached();
   await openPopup(theirs);
-  const popup = page.locator(".leaflet-popup-content");
-  await expect(popup).toContainText(otherName);
+  // Leaflet may still be fading out a popup opened before: pick theirs by its text.
+  const popup = page.locator(".leaflet-popup-content").filter({ hasText: otherName });
+  await expect(popup).toBeVisible();
   await popup.getByRole("button", { name: "Say hi" }).click();
   // A posted form: the browser follows the redirect to the chat.
   await page.waitForURL(/\/chats\/\d+$/);

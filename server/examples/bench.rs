@@ -4,7 +4,15 @@
 //! cargo build --release -p server --bin meridian
 //! DATABASE_URL=postgres://…/scratch cargo run --release -p server --example bench -- \
 //!     --clients 2000 --rate 500 --seconds 10
+//! DATABASE_URL=postgres://…/scratch cargo run --release -p server --example bench -- \
+//!     --mode chat --pairs 100 --rate 100 --seconds 10
 //! ```
+//!
+//! `--mode chat` measures a chat message from send to delivery instead: `--pairs` pairs of
+//! players, each with a chat and both players on a live stream; `--rate` messages a second in
+//! all, sent through `POST /api/chat/send` by alternating senders (each sender stays under the
+//! send limit of 10 in 10 s). It prints send→answer and send→delivery (the other player's
+//! stream carries the `chat` event with the message) percentiles against the same baseline.
 //!
 //! It starts the `meridian` binary on a free port against `DATABASE_URL` (a scratch database:
 //! the bench adds players), opens `--clients` SSE streams, then for `--seconds` renames a
@@ -26,6 +34,8 @@ use sqlx::{postgres::PgListener, PgPool};
 use tokio::{process::Command, sync::Barrier};
 
 struct Args {
+    mode: String,
+    pairs: usize,
     clients: usize,
     rate: u32,
     seconds: u64,
@@ -34,6 +44,8 @@ struct Args {
 
 fn args() -> Args {
     let mut args = Args {
+        mode: "events".into(),
+        pairs: 100,
         clients: 2000,
         rate: 500,
         seconds: 10,
@@ -43,11 +55,16 @@ fn args() -> Args {
     while let Some(flag) = it.next() {
         let value = it.next().unwrap_or_else(|| panic!("{flag} needs a value"));
         match flag.as_str() {
+            "--mode" => args.mode = value,
+            "--pairs" => args.pairs = value.parse().expect("--pairs N"),
             "--clients" => args.clients = value.parse().expect("--clients N"),
             "--rate" => args.rate = value.parse().expect("--rate N"),
             "--seconds" => args.seconds = value.parse().expect("--seconds N"),
             "--binary" => args.binary = value,
-            other => panic!("unknown flag {other} (use --clients, --rate, --seconds, --binary)"),
+            other => panic!(
+                "unknown flag {other} (use --mode events|chat, --clients, --pairs, --rate, \
+                 --seconds, --binary)"
+            ),
         }
     }
     args
@@ -121,16 +138,23 @@ async fn baseline(pool: &PgPool, rate: u32, count: usize) -> Vec<f64> {
     out
 }
 
-#[tokio::main]
-async fn main() {
-    let args = args();
+/// The release server, started as a child process on a free port, and ready.
+struct Server {
+    child: tokio::process::Child,
+    pid: u32,
+    base: String,
+    client: reqwest::Client,
+    pool: PgPool,
+}
+
+async fn start_server(args: &Args) -> Server {
     let database_url = std::env::var("DATABASE_URL").expect("DATABASE_URL (a scratch database)");
     let port = std::net::TcpListener::bind("127.0.0.1:0")
         .and_then(|l| l.local_addr())
         .expect("free port")
         .port();
     let base = format!("http://127.0.0.1:{port}");
-    let mut server = Command::new(&args.binary)
+    let child = Command::new(&args.binary)
         .env("DATABASE_URL", &database_url)
         .env("LEPTOS_SITE_ADDR", format!("127.0.0.1:{port}"))
         .env("RUST_LOG", "warn")
@@ -140,7 +164,7 @@ async fn main() {
         .kill_on_drop(true)
         .spawn()
         .unwrap_or_else(|e| panic!("start {} (build it first): {e}", args.binary));
-    let pid = server.id().expect("pid");
+    let pid = child.id().expect("pid");
     let client = reqwest::Client::builder()
         .pool_max_idle_per_host(0)
         .build()
@@ -157,17 +181,74 @@ async fn main() {
         tokio::time::sleep(Duration::from_millis(100)).await;
     }
     let pool = PgPool::connect(&database_url).await.expect("database");
+    Server {
+        child,
+        pid,
+        base,
+        client,
+        pool,
+    }
+}
 
-    // One writer player, and a session per stream (sessions are rows: no password hashing).
-    let writer: i64 = sqlx::query_scalar(
+/// A player added directly (no password hashing), and a session token for them.
+async fn bench_player(pool: &PgPool) -> (i64, String) {
+    let id: i64 = sqlx::query_scalar(
         "insert into players (handle, display_name, password_hash)
          values ('bench_' || substr(md5(random()::text), 1, 12), 'bench', 'x') returning id",
     )
-    .fetch_one(&pool)
+    .fetch_one(pool)
     .await
-    .expect("writer player");
-    let mut tokens = Vec::with_capacity(args.clients);
-    for _ in 0..args.clients {
+    .expect("bench player");
+    let token = app::backend::sessions::create(pool, id)
+        .await
+        .expect("session");
+    (id, token)
+}
+
+/// Reads one SSE stream, calling `seen` with each event's text as it arrives.
+async fn read_stream(mut response: reqwest::Response, mut seen: impl FnMut(&str, Instant)) {
+    let mut buffer = String::new();
+    while let Ok(Some(chunk)) = response.chunk().await {
+        buffer.push_str(&String::from_utf8_lossy(&chunk));
+        while let Some(end) = buffer.find("\n\n") {
+            let event: String = buffer.drain(..end + 2).collect();
+            seen(&event, Instant::now());
+        }
+    }
+}
+
+/// The number after `tag` in `text` (as in `"b#17"`), if any.
+fn tagged(text: &str, tag: &str) -> Option<u64> {
+    let rest = &text[text.find(tag)? + tag.len()..];
+    let end = rest
+        .find(|c: char| !c.is_ascii_digit())
+        .unwrap_or(rest.len());
+    rest[..end].parse().ok()
+}
+
+#[tokio::main]
+async fn main() {
+    let args = args();
+    match args.mode.as_str() {
+        "events" => events(args).await,
+        "chat" => chat(args).await,
+        other => panic!("unknown mode {other} (events or chat)"),
+    }
+}
+
+async fn events(args: Args) {
+    let Server {
+        child: mut server,
+        pid,
+        base,
+        client,
+        pool,
+    } = start_server(&args).await;
+
+    // One writer player, and a session per stream (sessions are rows: no password hashing).
+    let (writer, first) = bench_player(&pool).await;
+    let mut tokens = vec![first];
+    for _ in 1..args.clients {
         tokens.push(
             app::backend::sessions::create(&pool, writer)
                 .await
@@ -197,28 +278,18 @@ async fn main() {
                 .send()
                 .await;
             ready.wait().await;
-            let Ok(mut response) = response else { return };
-            let mut buffer = String::new();
+            let Ok(response) = response else { return };
             let mut local = Vec::new();
-            while let Ok(Some(chunk)) = response.chunk().await {
-                buffer.push_str(&String::from_utf8_lossy(&chunk));
-                while let Some(end) = buffer.find("\n\n") {
-                    let event: String = buffer.drain(..end + 2).collect();
-                    let now = Instant::now();
-                    if event.contains("\"resync\"") {
-                        resyncs.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
-                    } else if let Some(at) = event.find("\"b#") {
-                        let rest = &event[at + 3..];
-                        let n: u64 = rest[..rest.find('"').unwrap_or(0)].parse().unwrap_or(0);
-                        if let Some(start) = sent.lock().unwrap().get(&n) {
-                            local.push(now.duration_since(*start).as_secs_f64() * 1000.0);
-                        }
+            read_stream(response, |event, now| {
+                if event.contains("\"resync\"") {
+                    resyncs.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+                } else if let Some(n) = tagged(event, "\"b#") {
+                    if let Some(start) = sent.lock().unwrap().get(&n) {
+                        local.push(now.duration_since(*start).as_secs_f64() * 1000.0);
                     }
                 }
-                if local.len() >= 256 {
-                    latencies.lock().unwrap().append(&mut local);
-                }
-            }
+            })
+            .await;
             latencies.lock().unwrap().append(&mut local);
         });
     }
@@ -274,4 +345,138 @@ async fn main() {
         args.clients,
         (rss_connected.saturating_sub(rss_idle)) as f64 / args.clients.max(1) as f64
     );
+}
+
+/// Chat messages from send to delivery: pairs of players, each with a chat and a stream.
+async fn chat(args: Args) {
+    assert!(
+        f64::from(args.rate) <= args.pairs as f64 * 2.0 * 0.9,
+        "--rate {} would push senders past the send limit: use at most {} for {} pairs",
+        args.rate,
+        (args.pairs as f64 * 1.8) as u32,
+        args.pairs
+    );
+    let Server {
+        child: mut server,
+        pid: _,
+        base,
+        client,
+        pool,
+    } = start_server(&args).await;
+
+    // Each pair: two players, their chat, a session each.
+    let mut pairs = Vec::with_capacity(args.pairs);
+    for _ in 0..args.pairs {
+        let (a, a_token) = bench_player(&pool).await;
+        let (b, b_token) = bench_player(&pool).await;
+        let chat: i64 = sqlx::query_scalar(
+            "insert into chats (player_low, player_high, started_by) values ($1, $2, $1)
+             returning id",
+        )
+        .bind(a.min(b))
+        .bind(a.max(b))
+        .fetch_one(&pool)
+        .await
+        .expect("chat");
+        pairs.push((chat, [a_token, b_token]));
+    }
+    let baseline_ms = baseline(&pool, args.rate, (args.rate as usize * 2).min(1000)).await;
+
+    let sent: Arc<Mutex<HashMap<u64, Instant>>> = Arc::default();
+    let deliveries: Arc<Mutex<Vec<f64>>> = Arc::default();
+    let ready = Arc::new(Barrier::new(args.pairs * 2 + 1));
+    for (_, tokens) in &pairs {
+        for token in tokens {
+            let request = client
+                .get(format!("{base}/events"))
+                .header("cookie", format!("meridian_session={token}"));
+            let (sent, deliveries, ready) = (sent.clone(), deliveries.clone(), ready.clone());
+            tokio::spawn(async move {
+                let response = request.send().await;
+                ready.wait().await;
+                let Ok(response) = response else { return };
+                let mut local = Vec::new();
+                read_stream(response, |event, now| {
+                    // Both members hear each message; the sender's own echo (where
+                    // nothing is unread) is not a delivery.
+                    let Some(data) = event.lines().find_map(|l| l.strip_prefix("data:")) else {
+                        return;
+                    };
+                    let Ok(live) = serde_json::from_str::<serde_json::Value>(data.trim()) else {
+                        return;
+                    };
+                    if live["kind"] != "chat" || live["data"]["unread"] == 0 {
+                        return;
+                    }
+                    if let Some(n) = live["data"]["last"]["body"]
+                        .as_str()
+                        .and_then(|b| tagged(b, "c#"))
+                    {
+                        if let Some(start) = sent.lock().unwrap().get(&n) {
+                            local.push(now.duration_since(*start).as_secs_f64() * 1000.0);
+                        }
+                    }
+                })
+                .await;
+                deliveries.lock().unwrap().append(&mut local);
+            });
+        }
+    }
+    ready.wait().await;
+    tokio::time::sleep(Duration::from_secs(1)).await;
+
+    let answers: Arc<Mutex<Vec<f64>>> = Arc::default();
+    let refused = Arc::new(std::sync::atomic::AtomicU64::new(0));
+    let gap = Duration::from_secs_f64(1.0 / f64::from(args.rate));
+    let started = Instant::now();
+    let mut n = 0u64;
+    while started.elapsed() < Duration::from_secs(args.seconds) {
+        // Pairs in turn, senders alternating: each sender writes every 2·pairs/rate seconds.
+        let (chat, tokens) = &pairs[n as usize % args.pairs];
+        let token = &tokens[(n as usize / args.pairs) % 2];
+        let request = client
+            .post(format!("{base}/api/chat/send"))
+            .header("cookie", format!("meridian_session={token}"))
+            .header("accept", "application/json")
+            .form(&[("chat_id", chat.to_string()), ("body", format!("c#{n}"))]);
+        let (sent, answers, refused) = (sent.clone(), answers.clone(), refused.clone());
+        let at = Instant::now();
+        sent.lock().unwrap().insert(n, at);
+        tokio::spawn(async move {
+            match request.send().await {
+                Ok(r) if r.status().is_success() => answers
+                    .lock()
+                    .unwrap()
+                    .push(at.elapsed().as_secs_f64() * 1000.0),
+                _ => {
+                    refused.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+                }
+            }
+        });
+        n += 1;
+        tokio::time::sleep_until((started + gap * n as u32).into()).await;
+    }
+    let write_secs = started.elapsed().as_secs_f64();
+    tokio::time::sleep(Duration::from_secs(3)).await;
+    let _ = server.kill().await;
+    tokio::time::sleep(Duration::from_secs(1)).await;
+
+    let delivered = deliveries.lock().unwrap().clone();
+    println!(
+        "pairs={} rate={}/s seconds={} messages sent={n} ({:.0}/s), refused {}",
+        args.pairs,
+        args.rate,
+        args.seconds,
+        n as f64 / write_secs,
+        refused.load(std::sync::atomic::Ordering::Relaxed)
+    );
+    let base_p50 = summary("baseline insert+notify", baseline_ms);
+    summary("send -> stored (answer)", answers.lock().unwrap().clone());
+    let p50 = summary("send -> delivered", delivered.clone());
+    println!(
+        "delivered {} of {n} ({:.1}%)",
+        delivered.len(),
+        100.0 * delivered.len() as f64 / n.max(1) as f64
+    );
+    println!("ratio p50 delivery / p50 baseline = {:.1}x", p50 / base_p50);
 }

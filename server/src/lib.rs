@@ -91,10 +91,14 @@ pub fn router(state: AppState) -> Router {
         move || shell(options.clone())
     };
     Router::new()
-        .leptos_routes_with_context(&state, routes, context, page)
+        .leptos_routes_with_context(&state, routes, context.clone(), page)
         .route("/events", get(sse::events))
         .merge(ops::routes())
-        .fallback(leptos_axum::file_and_error_handler::<AppState, _>(shell))
+        // Unknown paths render the app's 404 page, which needs the state like any page.
+        .fallback(leptos_axum::file_and_error_handler_with_context::<
+            AppState,
+            _,
+        >(context, shell))
         .layer(middleware::from_fn(server_fn_status))
         .layer(middleware::from_fn(guard::same_site))
         .layer(TraceLayer::new_for_http())

@@ -33,8 +33,12 @@ async fn chat_between(app: &TestApp, who: &Client, with: i64) -> i64 {
 }
 
 async fn send(app: &TestApp, who: &Client, chat: i64, body: &str) -> Response {
-    app.call(who, "chat/send", &[("chat_id", &chat.to_string()), ("body", body)])
-        .await
+    app.call(
+        who,
+        "chat/send",
+        &[("chat_id", &chat.to_string()), ("body", body)],
+    )
+    .await
 }
 
 /// Sends a message that must be accepted, and returns it as stored.
@@ -96,8 +100,18 @@ async fn one_chat_per_pair_whoever_starts_it() {
 
     // Started but silent: in the starter's list only.
     let listed = |list: Value| list["chats"].as_array().unwrap().len();
-    let ann_list = app.get_fn(&ann, "chat/list", &[]).await.json().await.unwrap();
-    let ben_list = app.get_fn(&ben, "chat/list", &[]).await.json().await.unwrap();
+    let ann_list = app
+        .get_fn(&ann, "chat/list", &[])
+        .await
+        .json()
+        .await
+        .unwrap();
+    let ben_list = app
+        .get_fn(&ben, "chat/list", &[])
+        .await
+        .json()
+        .await
+        .unwrap();
     assert_eq!((listed(ann_list), listed(ben_list)), (1, 0));
 }
 
@@ -148,7 +162,10 @@ async fn no_chat_with_yourself_a_stranger_or_while_signed_out() {
         .contains("yourself"));
 
     let (status, body) = error_of(start(&app, &ann, ann_id + 1000).await).await;
-    assert_eq!((status, body), (404, serde_json::json!({"NotFound": "Player"})));
+    assert_eq!(
+        (status, body),
+        (404, serde_json::json!({"NotFound": "Player"}))
+    );
 
     let (status, _) = error_of(start(&app, &client(), ann_id).await).await;
     assert_eq!(status, 401);
@@ -185,9 +202,15 @@ async fn each_message_rule_is_checked_on_both_sides_and_refusals_store_nothing()
 
     // The limits themselves are allowed: 1 and 1000 characters after trimming, line breaks.
     let full = "é".repeat(1000);
-    assert_eq!(sent(&app, &ann, chat, &format!("  {full}  ")).await["body"], full.as_str());
+    assert_eq!(
+        sent(&app, &ann, chat, &format!("  {full}  ")).await["body"],
+        full.as_str()
+    );
     assert_eq!(sent(&app, &ann, chat, " x ").await["body"], "x");
-    assert_eq!(sent(&app, &ann, chat, "two\r\nlines").await["body"], "two\nlines");
+    assert_eq!(
+        sent(&app, &ann, chat, "two\r\nlines").await["body"],
+        "two\nlines"
+    );
     // Markup is text: stored and returned exactly as typed, for the page to show as text.
     let html = r#"<img src=x onerror="alert(1)"><script>alert(2)</script>"#;
     assert_eq!(sent(&app, &ann, chat, html).await["body"], html);
@@ -213,29 +236,48 @@ async fn only_the_two_members_can_read_post_or_hear_a_chat() {
     let mut to_ben = SseClient::connect(&app.url("/events"), &ben, None).await;
     let mut to_cat = SseClient::connect(&app.url("/events"), &cat, None).await;
     sent(&app, &ann, chat, "secret").await;
-    assert_eq!(expect_chat_event(&mut to_ben, "ben").await["last"]["body"], "secret");
+    assert_eq!(
+        expect_chat_event(&mut to_ben, "ben").await["last"]["body"],
+        "secret"
+    );
     assert!(next_of(&mut to_cat, "chat", QUIET).await.is_none());
 
     let chat_id = chat.to_string();
     let not_found = serde_json::json!({"NotFound": "Chat"});
     for response in [
-        app.get_fn(&cat, "chat/open", &[("chat_id", &chat_id)]).await,
-        app.get_fn(&cat, "chat/history", &[("chat_id", &chat_id), ("before", "999999")])
+        app.get_fn(&cat, "chat/open", &[("chat_id", &chat_id)])
             .await,
+        app.get_fn(
+            &cat,
+            "chat/history",
+            &[("chat_id", &chat_id), ("before", "999999")],
+        )
+        .await,
         send(&app, &cat, chat, "let me in").await,
-        app.call(&cat, "chat/read", &[("chat_id", &chat_id), ("through", "999999")])
+        app.call(
+            &cat,
+            "chat/read",
+            &[("chat_id", &chat_id), ("through", "999999")],
+        )
+        .await,
+        app.call(&cat, "chat/typing", &[("chat_id", &chat_id)])
             .await,
-        app.call(&cat, "chat/typing", &[("chat_id", &chat_id)]).await,
     ] {
         assert_eq!(error_of(response).await, (404, not_found.clone()));
     }
     // A chat that does not exist answers the same: ids reveal nothing.
     let missing = (chat + 100).to_string();
-    let response = app.get_fn(&ann, "chat/open", &[("chat_id", &missing)]).await;
+    let response = app
+        .get_fn(&ann, "chat/open", &[("chat_id", &missing)])
+        .await;
     assert_eq!(error_of(response).await, (404, not_found));
 
     // The page itself says so, with status 404, and shows nothing of the chat.
-    let page = cat.get(app.url(&format!("/chats/{chat}"))).send().await.unwrap();
+    let page = cat
+        .get(app.url(&format!("/chats/{chat}")))
+        .send()
+        .await
+        .unwrap();
     assert_eq!(page.status(), StatusCode::NOT_FOUND);
     let html = page.text().await.unwrap();
     assert!(html.contains("Chat not found.") && !html.contains("secret"));
@@ -243,7 +285,12 @@ async fn only_the_two_members_can_read_post_or_hear_a_chat() {
     // Replaying from the start gives the stranger none of it either.
     let mut replay = SseClient::connect(&app.url("/events"), &cat, Some(0)).await;
     assert!(next_of(&mut replay, "chat", QUIET).await.is_none());
-    let cat_list = app.get_fn(&cat, "chat/list", &[]).await.json::<Value>().await.unwrap();
+    let cat_list = app
+        .get_fn(&cat, "chat/list", &[])
+        .await
+        .json::<Value>()
+        .await
+        .unwrap();
     assert_eq!(cat_list["chats"], serde_json::json!([]));
     assert_eq!(message_count(&app).await, 1);
 }
@@ -297,7 +344,9 @@ async fn sending_is_limited_to_ten_messages_in_ten_seconds_per_player() {
         .unwrap();
     let (status, body) = error_of(refused).await;
     assert_eq!(status, 429);
-    let said = body["TooManyMessages"]["retry_after_secs"].as_u64().unwrap();
+    let said = body["TooManyMessages"]["retry_after_secs"]
+        .as_u64()
+        .unwrap();
     assert_eq!(said, retry_after);
     assert!((1..=10).contains(&retry_after), "{retry_after}");
     assert_eq!(message_count(&app).await, 10);
@@ -317,15 +366,32 @@ async fn a_retried_send_is_stored_once() {
         ("client_key", "tab1-42".to_owned()),
     ];
     let form: Vec<(&str, &str)> = form.iter().map(|(k, v)| (*k, v.as_str())).collect();
-    let first: Value = app.call(&ann, "chat/send", &form).await.json().await.unwrap();
-    let again: Value = app.call(&ann, "chat/send", &form).await.json().await.unwrap();
+    let first: Value = app
+        .call(&ann, "chat/send", &form)
+        .await
+        .json()
+        .await
+        .unwrap();
+    let again: Value = app
+        .call(&ann, "chat/send", &form)
+        .await
+        .json()
+        .await
+        .unwrap();
     assert_eq!(first["id"], again["id"]);
     assert_eq!(first["client_key"], "tab1-42");
     assert_eq!(message_count(&app).await, 1);
 
-    let bad_key = [("chat_id", form[0].1), ("body", "x"), ("client_key", "no spaces")];
+    let bad_key = [
+        ("chat_id", form[0].1),
+        ("body", "x"),
+        ("client_key", "no spaces"),
+    ];
     let (status, body) = error_of(app.call(&ann, "chat/send", &bad_key).await).await;
-    assert_eq!((status, body["Invalid"]["field"].as_str()), (400, Some("client_key")));
+    assert_eq!(
+        (status, body["Invalid"]["field"].as_str()),
+        (400, Some("client_key"))
+    );
 }
 
 /// Every tab of both players hears each message, on whichever instance it is; the
@@ -354,9 +420,17 @@ async fn messages_reach_every_tab_of_both_players_on_any_instance() {
         }
     }
     let mine = expect_chat_event(&mut ann_tab, "ann").await;
-    assert_eq!((mine["unread"].as_i64(), mine["other"]["id"].as_i64()), (Some(0), Some(ben_id)));
+    assert_eq!(
+        (mine["unread"].as_i64(), mine["other"]["id"].as_i64()),
+        (Some(0), Some(ben_id))
+    );
 
-    let listed: Value = two.get_fn(&ben, "chat/list", &[]).await.json().await.unwrap();
+    let listed: Value = two
+        .get_fn(&ben, "chat/list", &[])
+        .await
+        .json()
+        .await
+        .unwrap();
     assert_eq!(listed["chats"][0]["unread"], 1);
     assert_eq!(listed["chats"][0]["last"]["body"], "hello ben");
 
@@ -365,7 +439,10 @@ async fn messages_reach_every_tab_of_both_players_on_any_instance() {
         .call(
             &ben,
             "chat/read",
-            &[("chat_id", &chat.to_string()), ("through", &message["id"].to_string())],
+            &[
+                ("chat_id", &chat.to_string()),
+                ("through", &message["id"].to_string()),
+            ],
         )
         .await;
     assert!(read.status().is_success(), "{read:?}");
@@ -375,7 +452,12 @@ async fn messages_reach_every_tab_of_both_players_on_any_instance() {
         assert_eq!(event["read_through"], message["id"]);
     }
     assert!(next_of(&mut ann_tab, "chat", QUIET).await.is_none());
-    let listed: Value = one.get_fn(&ben, "chat/list", &[]).await.json().await.unwrap();
+    let listed: Value = one
+        .get_fn(&ben, "chat/list", &[])
+        .await
+        .json()
+        .await
+        .unwrap();
     assert_eq!(listed["chats"][0]["unread"], 0);
 }
 
@@ -460,7 +542,11 @@ async fn history_comes_in_pages_of_fifty_newest_first() {
     let mut pages = Vec::new();
     loop {
         let page: Value = app
-            .get_fn(&ann, "chat/history", &[("chat_id", &chat.to_string()), ("before", &before)])
+            .get_fn(
+                &ann,
+                "chat/history",
+                &[("chat_id", &chat.to_string()), ("before", &before)],
+            )
             .await
             .json()
             .await
@@ -491,9 +577,14 @@ async fn typing_is_ephemeral_and_throttled() {
 
     let relayed: bool = typing().await.json().await.unwrap();
     assert!(relayed);
-    let signal = next_of(&mut to_ben, "typing", ARRIVES).await.expect("typing");
+    let signal = next_of(&mut to_ben, "typing", ARRIVES)
+        .await
+        .expect("typing");
     assert_eq!(signal.id, None);
-    assert_eq!(signal.data, serde_json::json!({"chat_id": chat, "player_id": ann_id}));
+    assert_eq!(
+        signal.data,
+        serde_json::json!({"chat_id": chat, "player_id": ann_id})
+    );
 
     // Straight away again: accepted, not relayed.
     let relayed: bool = typing().await.json().await.unwrap();

@@ -233,7 +233,12 @@ pub async fn send(
 
 /// Marks `chat_id` read by `me` through message `through` (at most its last message).
 /// Returns whether anything changed; a change reaches every tab of `me` as a `chat` event.
-pub async fn mark_read(pool: &PgPool, me: i64, chat_id: i64, through: i64) -> Result<bool, AppError> {
+pub async fn mark_read(
+    pool: &PgPool,
+    me: i64,
+    chat_id: i64,
+    through: i64,
+) -> Result<bool, AppError> {
     let mut tx = pool.begin().await?;
     lock_chat(&mut tx, me, chat_id).await?;
     let done = sqlx::query!(

@@ -74,15 +74,16 @@ pub fn apply_to_list(list: &mut Vec<ChatSummary>, message: &Live) -> bool {
             chat.online = match known {
                 Some(i) => list[i].online,
                 // Someone who has just written to you is around.
-                None => chat.last.as_ref().is_some_and(|m| m.sender_id == chat.other.id),
+                None => chat
+                    .last
+                    .as_ref()
+                    .is_some_and(|m| m.sender_id == chat.other.id),
             };
             match known {
                 Some(i) => list[i] = chat,
                 None => list.push(chat),
             }
-            list.sort_by(|a, b| {
-                (b.last_activity, b.chat_id).cmp(&(a.last_activity, a.chat_id))
-            });
+            list.sort_by(|a, b| (b.last_activity, b.chat_id).cmp(&(a.last_activity, a.chat_id)));
             true
         }
         Live::Presence { player_id, online } => {

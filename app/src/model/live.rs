@@ -28,7 +28,10 @@ pub enum Live {
     /// A chat changed for this player: a message arrived or was sent, or they read it.
     Chat(ChatSummary),
     /// The other member of a chat is typing. Ephemeral: never stored or replayed.
-    Typing { chat_id: i64, player_id: i64 },
+    Typing {
+        chat_id: i64,
+        player_id: i64,
+    },
     /// What the page holds may be stale beyond replay: refetch it.
     Resync,
 }

@@ -5,6 +5,8 @@ pub mod live;
 pub mod player;
 pub mod rules;
 
-pub use chat::{apply_to_list, ChatList, ChatMessage, ChatPage, ChatSummary, MessagePage, Pending, Thread};
+pub use chat::{
+    apply_to_list, ChatList, ChatMessage, ChatPage, ChatSummary, MessagePage, Pending, Thread,
+};
 pub use live::{Live, PublicPlayer};
 pub use player::{apply_live, CitySuggestion, Home, MapPlayer, MapView, Me};

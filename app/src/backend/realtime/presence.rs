@@ -60,5 +60,9 @@ pub async fn sweep(pool: &PgPool, timeout: Duration) -> Result<Vec<i64>, AppErro
 
 /// Announces a change to every instance. Ephemeral: carries no id and is never stored.
 pub async fn announce(pool: &PgPool, player_id: i64, online: bool) -> Result<(), AppError> {
-    send_ephemeral(pool, &Message::ephemeral(&Live::Presence { player_id, online })).await
+    send_ephemeral(
+        pool,
+        &Message::ephemeral(&Live::Presence { player_id, online }),
+    )
+    .await
 }

@@ -50,9 +50,8 @@ pub use imp::{new_client_key, now_ms, page_visible};
 
 /// Whether the list is scrolled to (nearly) its end.
 pub fn near_bottom(list: NodeRef<Ol>) -> bool {
-    list.get_untracked().is_none_or(|el| {
-        el.scroll_height() - el.scroll_top() - el.client_height() < 80
-    })
+    list.get_untracked()
+        .is_none_or(|el| el.scroll_height() - el.scroll_top() - el.client_height() < 80)
 }
 
 /// Scrolls the list to its newest message once it is drawn.

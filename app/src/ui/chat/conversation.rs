@@ -233,9 +233,13 @@ pub fn Conversation(page: ChatPage, head: u64, me: i64) -> impl IntoView {
                     </li>
                 </For>
             </ol>
-            <p class="typing" aria-live="polite">
-                {move || typing_shown.get().then(|| format!("{typing_name} is typing…"))}
-            </p>
+            <div class="typing-line" aria-live="polite">
+                {move || {
+                    typing_shown
+                        .get()
+                        .then(|| view! { <p class="typing">{format!("{typing_name} is typing…")}</p> })
+                }}
+            </div>
             {move || error.get().map(|e| view! { <p class="error" role="alert">{e}</p> })}
             // Posts as a plain form without JavaScript; with it, sends in place.
             <form

@@ -31,11 +31,17 @@ pub fn ChatsPage() -> impl IntoView {
 #[component]
 pub fn ChatPage() -> impl IntoView {
     let params = use_params_map();
-    move || {
-        match params.read().get("id").and_then(|id| id.parse::<i64>().ok()) {
-            Some(id) => view! { <SignedInChats open=Some(id) /> }.into_any(),
-            None => view! { <ChatNotFound /> }.into_any(),
-        }
+    // A memo, so the page renders again only when the id really changes: a re-render drops
+    // the resources of the first while they load, and their answers would be lost.
+    let id = Memo::new(move |_| {
+        params
+            .read()
+            .get("id")
+            .and_then(|id| id.parse::<i64>().ok())
+    });
+    move || match id.get() {
+        Some(id) => view! { <SignedInChats open=Some(id) /> }.into_any(),
+        None => view! { <ChatNotFound /> }.into_any(),
     }
 }
 
@@ -67,12 +73,10 @@ fn SignedInChats(open: Option<i64>) -> impl IntoView {
 fn Chats(me: i64, open: Option<i64>) -> impl IntoView {
     let conversation = match open {
         Some(chat_id) => view! { <OpenChat me chat_id /> }.into_any(),
-        None => {
-            view! {
-                <p class="notice pick">"Pick a chat, or say hi to someone on the map."</p>
-            }
-                .into_any()
+        None => view! {
+            <p class="notice pick">"Pick a chat, or say hi to someone on the map."</p>
         }
+        .into_any(),
     };
     view! {
         <div class="chats">
