@@ -83,7 +83,7 @@ pub fn apply_to_list(list: &mut Vec<ChatSummary>, message: &Live) -> bool {
                 Some(i) => list[i] = chat,
                 None => list.push(chat),
             }
-            list.sort_by(|a, b| (b.last_activity, b.chat_id).cmp(&(a.last_activity, a.chat_id)));
+            list.sort_by_key(|c| std::cmp::Reverse((c.last_activity, c.chat_id)));
             true
         }
         Live::Presence { player_id, online } => {
