@@ -385,16 +385,33 @@ async fn chat(args: Args) {
     let sent: Arc<Mutex<HashMap<u64, Instant>>> = Arc::default();
     let deliveries: Arc<Mutex<Vec<f64>>> = Arc::default();
     let ready = Arc::new(Barrier::new(args.pairs * 2 + 1));
-    for (_, tokens) in &pairs {
+    let open = Arc::new(std::sync::atomic::AtomicU64::new(0));
+    let resyncs = Arc::new(std::sync::atomic::AtomicU64::new(0));
+    for (i, (_, tokens)) in pairs.iter().enumerate() {
+        // Every player coming online is news for every open stream: connecting all at once
+        // would flood the queues with presence before a message is sent. Connect in waves.
+        if i % 25 == 24 {
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
         for token in tokens {
             let request = client
                 .get(format!("{base}/events"))
                 .header("cookie", format!("meridian_session={token}"));
-            let (sent, deliveries, ready) = (sent.clone(), deliveries.clone(), ready.clone());
+            let (sent, deliveries, ready, open, resyncs) = (
+                sent.clone(),
+                deliveries.clone(),
+                ready.clone(),
+                open.clone(),
+                resyncs.clone(),
+            );
             tokio::spawn(async move {
                 let response = request.send().await;
                 ready.wait().await;
                 let Ok(response) = response else { return };
+                if !response.status().is_success() {
+                    return;
+                }
+                open.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
                 let mut local = Vec::new();
                 read_stream(response, |event, now| {
                     // Both members hear each message; the sender's own echo (where
@@ -405,6 +422,9 @@ async fn chat(args: Args) {
                     let Ok(live) = serde_json::from_str::<serde_json::Value>(data.trim()) else {
                         return;
                     };
+                    if live["kind"] == "resync" {
+                        resyncs.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+                    }
                     if live["kind"] != "chat" || live["data"]["unread"] == 0 {
                         return;
                     }
@@ -423,7 +443,7 @@ async fn chat(args: Args) {
         }
     }
     ready.wait().await;
-    tokio::time::sleep(Duration::from_secs(1)).await;
+    tokio::time::sleep(Duration::from_secs(2)).await;
 
     let answers: Arc<Mutex<Vec<f64>>> = Arc::default();
     let refused = Arc::new(std::sync::atomic::AtomicU64::new(0));
@@ -474,9 +494,12 @@ async fn chat(args: Args) {
     summary("send -> stored (answer)", answers.lock().unwrap().clone());
     let p50 = summary("send -> delivered", delivered.clone());
     println!(
-        "delivered {} of {n} ({:.1}%)",
+        "delivered {} of {n} ({:.1}%); streams open {} of {}; resyncs {}",
         delivered.len(),
-        100.0 * delivered.len() as f64 / n.max(1) as f64
+        100.0 * delivered.len() as f64 / n.max(1) as f64,
+        open.load(std::sync::atomic::Ordering::Relaxed),
+        args.pairs * 2,
+        resyncs.load(std::sync::atomic::Ordering::Relaxed)
     );
     println!("ratio p50 delivery / p50 baseline = {:.1}x", p50 / base_p50);
 }

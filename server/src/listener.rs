@@ -1,7 +1,9 @@
 //! The one listener per instance: wakes on `NOTIFY meridian_events`, reads the event log after
 //! its cursor in id order and publishes each event to the hub. It also relays ephemeral
-//! messages (presence, typing), which travel whole in `NOTIFY meridian_ephemeral` and are lost, by
-//! design, when no one is listening.
+//! messages (presence, typing), which travel whole in `NOTIFY meridian_ephemeral`, and ends
+//! the streams of signed-out sessions (`NOTIFY meridian_session_ended`). Both are lost when
+//! no one is listening: by design for ephemeral messages; a stream whose sign-out is lost
+//! that way lives on until it closes.
 //!
 //! Notifications are only a wake-up. They are not durable: when the listening connection
 //! dies, sqlx reconnects silently and whatever was sent meanwhile is lost. So the listener
@@ -11,7 +13,10 @@
 
 use std::{sync::Arc, time::Duration};
 
-use app::backend::realtime::{log, Hub, Message, EPHEMERAL_CHANNEL};
+use app::backend::{
+    realtime::{log, Hub, Message, EPHEMERAL_CHANNEL},
+    sessions,
+};
 use sqlx::{postgres::PgListener, PgPool};
 use tokio::sync::watch;
 
@@ -43,7 +48,9 @@ async fn listen(
     stop: &mut watch::Receiver<bool>,
 ) -> Result<(), Box<dyn std::error::Error + Send + Sync>> {
     let mut listener = PgListener::connect_with(pool).await?;
-    listener.listen_all([CHANNEL, EPHEMERAL_CHANNEL]).await?;
+    listener
+        .listen_all([CHANNEL, EPHEMERAL_CHANNEL, sessions::ENDED_CHANNEL])
+        .await?;
     // Listening first, then reading the cursor: nothing committed in between is missed.
     if cursor.is_none() {
         *cursor = Some(log::latest_id(pool).await?);
@@ -61,6 +68,11 @@ async fn listen(
                         Ok(message) => hub.publish(Arc::new(message)),
                         Err(err) => tracing::warn!(%err, "unreadable ephemeral message"),
                     }
+                    continue;
+                }
+                // A signed-out session's streams end here, on every instance.
+                Some(note) if note.channel() == sessions::ENDED_CHANNEL => {
+                    hub.end_session(note.payload());
                     continue;
                 }
                 Some(_) => {}

@@ -58,7 +58,7 @@ async fn open(state: &AppState, headers: &HeaderMap, resume: Resume) -> Result<R
         .and_then(|v| v.trim().parse::<i64>().ok())
         .or(resume.after);
 
-    let subscription = state.hub.subscribe(player);
+    let subscription = state.hub.subscribe(player, sessions::key(&token));
     let timeout = state.settings.presence_timeout;
     for came_online in presence::seen(&state.pool, state.hub.instance(), &[player], timeout).await?
     {

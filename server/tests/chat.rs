@@ -605,3 +605,37 @@ async fn event_count(app: &TestApp) -> i64 {
         .await
         .unwrap()
 }
+
+/// Signing out ends that session's streams on every instance, so a tab left open stops
+/// hearing the player's chats; the player's other sessions keep theirs.
+#[tokio::test]
+async fn signing_out_ends_that_sessions_streams_everywhere() {
+    let url = fresh_database().await;
+    let (one, two) = (spawn_app_on(url.clone()).await, spawn_app_on(url).await);
+    let (ann_laptop, _) = one.signed_up("ann").await;
+    let ann_phone = client();
+    let signed_in = one
+        .call(
+            &ann_phone,
+            "account/sign_in",
+            &[("handle", "ann"), ("password", "correct horse")],
+        )
+        .await;
+    assert!(signed_in.status().is_success(), "{signed_in:?}");
+    let (ben, _) = one.signed_up("ben").await;
+    let ann_id = one.me(&ann_phone).await["id"].as_i64().unwrap();
+    let chat = chat_between(&one, &ben, ann_id).await;
+
+    let mut laptop = SseClient::connect(&two.url("/events"), &ann_laptop, None).await;
+    let mut phone = SseClient::connect(&one.url("/events"), &ann_phone, None).await;
+    let signed_out = one.call(&ann_laptop, "account/sign_out", &[]).await;
+    assert!(signed_out.status().is_success(), "{signed_out:?}");
+
+    sent(&one, &ben, chat, "are you there?").await;
+    assert_eq!(
+        expect_chat_event(&mut phone, "ann's phone").await["last"]["body"],
+        "are you there?"
+    );
+    assert!(next_of(&mut laptop, "chat", ARRIVES).await.is_none());
+    assert!(laptop.ended(), "the signed-out stream ended");
+}

@@ -84,11 +84,26 @@ pub async fn resolve(pool: &PgPool, token: &str) -> Result<Option<(i64, bool)>, 
     Ok(row.map(|r| (r.player_id, r.touched)))
 }
 
-/// Ends the session with this token.
+/// A session's name in shared state and notifications: the hex of its token's hash, never
+/// the token.
+pub fn key(token: &str) -> String {
+    hex::encode(hash(token))
+}
+
+/// Where an ended session is announced, so that every instance ends its event streams: a
+/// signed-out tab must stop hearing its player's private events.
+pub const ENDED_CHANNEL: &str = "meridian_session_ended";
+
+/// Ends the session with this token, and tells every instance.
 pub async fn delete(pool: &PgPool, token: &str) -> Result<(), AppError> {
-    sqlx::query!("delete from sessions where token_hash = $1", hash(token))
-        .execute(pool)
-        .await?;
+    sqlx::query!(
+        r#"with gone as (delete from sessions where token_hash = $1 returning token_hash)
+           select pg_notify($2, encode(token_hash, 'hex')) as "notified" from gone"#,
+        hash(token),
+        ENDED_CHANNEL
+    )
+    .fetch_optional(pool)
+    .await?;
     Ok(())
 }
 

@@ -23,6 +23,8 @@ pub const QUEUE: usize = 256;
 
 struct Slot {
     player: i64,
+    /// The session the stream was opened with (`sessions::key`).
+    session: String,
     tx: mpsc::Sender<Arc<Message>>,
     lagged: Arc<AtomicBool>,
 }
@@ -90,9 +92,9 @@ impl Hub {
         self.streams.lock().unwrap_or_else(|e| e.into_inner())
     }
 
-    /// Opens a stream for `player`. Subscribe before reading any backlog, so nothing falls
-    /// between the two.
-    pub fn subscribe(self: &Arc<Self>, player: i64) -> Subscription {
+    /// Opens a stream for `player`, signed in with `session`. Subscribe before reading any
+    /// backlog, so nothing falls between the two.
+    pub fn subscribe(self: &Arc<Self>, player: i64, session: String) -> Subscription {
         let (tx, rx) = mpsc::channel(QUEUE);
         let lagged = Arc::new(AtomicBool::new(false));
         let mut streams = self.lock();
@@ -102,6 +104,7 @@ impl Hub {
             id,
             Slot {
                 player,
+                session,
                 tx,
                 lagged: lagged.clone(),
             },
@@ -130,6 +133,11 @@ impl Hub {
                 Err(mpsc::error::TrySendError::Closed(_)) => false,
             }
         });
+    }
+
+    /// Ends the streams opened with `session` (it was signed out).
+    pub fn end_session(&self, session: &str) {
+        self.lock().open.retain(|_, slot| slot.session != session);
     }
 
     /// Ends every stream (at shutdown), so browsers reconnect to another instance.
@@ -181,7 +189,7 @@ mod tests {
     #[tokio::test]
     async fn routes_by_audience() {
         let hub = Arc::new(Hub::default());
-        let (mut a, mut b) = (hub.subscribe(1), hub.subscribe(2));
+        let (mut a, mut b) = (hub.subscribe(1, "a".into()), hub.subscribe(2, "b".into()));
         hub.publish(event(1, false, vec![1]));
         hub.publish(event(2, true, vec![]));
         assert_eq!(a.recv().await.unwrap().id, Some(1));
@@ -193,7 +201,7 @@ mod tests {
     #[tokio::test]
     async fn a_full_queue_drops_only_that_stream_as_lagged() {
         let hub = Arc::new(Hub::default());
-        let (mut slow, mut fast) = (hub.subscribe(1), hub.subscribe(2));
+        let (mut slow, mut fast) = (hub.subscribe(1, "s".into()), hub.subscribe(2, "f".into()));
         for id in 1..=QUEUE as i64 + 1 {
             hub.publish(event(id, true, vec![]));
             assert_eq!(fast.recv().await.unwrap().id, Some(id));
@@ -209,10 +217,24 @@ mod tests {
     #[tokio::test]
     async fn closing_ends_streams_without_lag() {
         let hub = Arc::new(Hub::default());
-        let mut s = hub.subscribe(1);
+        let mut s = hub.subscribe(1, "s".into());
         hub.close_all();
         assert_eq!(s.recv().await.unwrap_err(), Ended::Closed);
         drop(s);
         assert_eq!(hub.open_streams(), 0);
+    }
+
+    #[tokio::test]
+    async fn ending_a_session_ends_only_its_streams() {
+        let hub = Arc::new(Hub::default());
+        let (mut gone, mut kept) = (
+            hub.subscribe(1, "old".into()),
+            hub.subscribe(1, "new".into()),
+        );
+        hub.end_session("old");
+        assert_eq!(gone.recv().await.unwrap_err(), Ended::Closed);
+        hub.publish(event(1, true, vec![]));
+        assert_eq!(kept.recv().await.unwrap().id, Some(1));
+        assert_eq!(hub.open_streams(), 1);
     }
 }
