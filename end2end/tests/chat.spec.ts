@@ -1,4 +1,5 @@
 import { test as base, expect, type BrowserContextOptions, type Page } from "@playwright/test";
+import pg from "pg";
 import {
   LIMA,
   PARIS,
@@ -289,4 +290,89 @@ test.describe("across two server instances", () => {
     await expect(withKenji.locator("li.message .body")).toHaveText(["Hello across instances", "Konnichiwa"]);
     await expect(chatItem(a, chatId).locator(".chat-preview")).toHaveText("Konnichiwa");
   });
+});
+
+/** The signed-in player's id, as the page's own server function reports it. */
+async function playerId(page: Page): Promise<number> {
+  const me = await (await page.request.get("/api/account/me")).json();
+  return me.id;
+}
+
+test("a failed send stays with a retry, and a lost answer makes no duplicate", async ({ player }) => {
+  const kenji = await player(TOKYO, "kenji");
+  const amelie = await player(PARIS, "amelie");
+  const a = amelie.page;
+  await sayHi(a, kenji.name);
+  const withKenji = conversation(a, kenji.name);
+  await expect(connection(a)).toHaveText("Live");
+  const messages = withKenji.locator("li.message");
+
+  // The network drops the request: the message stays, marked failed, with a retry.
+  await a.route("**/api/chat/send", (route) => route.abort("internetdisconnected"));
+  await send(a, "first try");
+  const failed = messages.filter({ hasText: "first try" });
+  await expect(failed).toHaveAttribute("data-failed", "true");
+  await expect(failed.getByRole("button", { name: "Retry" })).toBeVisible();
+  await a.unroute("**/api/chat/send");
+  await failed.getByRole("button", { name: "Retry" }).click();
+  await expect(failed).not.toHaveAttribute("data-pending", "true");
+  await expect(messages.locator(".body")).toHaveText(["first try"]);
+
+  // The server stores the message but its answer is lost: the live event confirms it, once.
+  await a.route("**/api/chat/send", async (route) => {
+    await route.fetch();
+    await route.abort("connectionreset");
+  });
+  await send(a, "answer lost");
+  await expect(messages.locator(".body")).toHaveText(["first try", "answer lost"]);
+  await expect(messages.last()).not.toHaveAttribute("data-pending", "true");
+  await a.unroute("**/api/chat/send");
+  await a.reload();
+  await expect(withKenji.locator("li.message .body")).toHaveText(["first try", "answer lost"]);
+});
+
+test("history loads 50 at a time and older pages keep the scroll position", async ({ player }) => {
+  const kenji = await player(TOKYO, "kenji");
+  const amelie = await player(PARIS, "amelie");
+  const a = amelie.page;
+  const chatId = await sayHi(a, kenji.name);
+  // 120 messages written straight into the database: sending them would take the rate
+  // limit's two minutes.
+  const db = new pg.Client({ connectionString: process.env.DATABASE_URL });
+  await db.connect();
+  try {
+    await db.query(
+      `insert into messages (chat_id, sender_id, body)
+       select $1, case when n % 2 = 0 then $2::bigint else $3::bigint end, 'message ' || n
+       from generate_series(1, 120) n`,
+      [chatId, await playerId(a), await playerId(kenji.page)],
+    );
+  } finally {
+    await db.end();
+  }
+
+  await a.reload();
+  const withKenji = conversation(a, kenji.name);
+  const bodies = withKenji.locator("li.message .body");
+  await expect(bodies).toHaveCount(50);
+  await expect(bodies.first()).toHaveText("message 71");
+  await expect(bodies.last()).toHaveText("message 120");
+
+  const list = withKenji.locator("ol.messages");
+  await list.evaluate((el) => (el.scrollTop = 0));
+  const anchor = bodies.filter({ hasText: /^message 71$/ });
+  const before = await anchor.boundingBox();
+  await withKenji.getByRole("button", { name: "Load older" }).click();
+  await expect(bodies).toHaveCount(100);
+  await expect(bodies.first()).toHaveText("message 21");
+  // What the player was looking at has not moved.
+  await expect
+    .poll(async () => Math.abs((await anchor.boundingBox())!.y - before!.y))
+    .toBeLessThan(2);
+
+  await list.evaluate((el) => (el.scrollTop = 0));
+  await withKenji.getByRole("button", { name: "Load older" }).click();
+  await expect(bodies).toHaveCount(120);
+  await expect(bodies.first()).toHaveText("message 1");
+  await expect(withKenji.getByRole("button", { name: "Load older" })).toHaveCount(0);
 });

@@ -14,7 +14,8 @@ use super::{
 };
 use crate::{
     api::chat::{list_chats, open_chat},
-    model::{apply_to_list, ChatList, ChatSummary},
+    error::AppError,
+    model::{apply_to_list, ChatList, ChatPage, ChatSummary},
 };
 use conversation::Conversation;
 
@@ -45,14 +46,39 @@ pub fn ChatPage() -> impl IntoView {
     }
 }
 
+/// The head of the live feed when a fetch starts, with the answer: whatever the feed brings
+/// after it is applied to the answer (chat events carry versions, so applying one twice
+/// changes nothing).
+type Snapshot<T> = Resource<(u64, Result<T, AppError>)>;
+
 #[component]
 fn SignedInChats(open: Option<i64>) -> impl IntoView {
     let session = use_session();
+    let live = use_live();
+    // Created here, above the suspense that reads them: the server runs what is inside a
+    // suspense twice (once to find what it waits for), and resources made in there would be
+    // made, and fetched, twice.
+    let list: Snapshot<ChatList> = Resource::new(
+        move || live.resyncs.get(),
+        move |_| {
+            let head = live.head();
+            async move { (head, list_chats().await) }
+        },
+    );
+    let page: Option<Snapshot<ChatPage>> = open.map(|chat_id| {
+        Resource::new(
+            move || live.resyncs.get(),
+            move |_| {
+                let head = live.head();
+                async move { (head, open_chat(chat_id).await) }
+            },
+        )
+    });
     view! {
         <Transition fallback=|| view! { <p class="notice">"Loading…"</p> }>
             {move || Suspend::new(async move {
                 match session.me.await {
-                    Ok(Some(me)) => view! { <Chats me=me.id open /> }.into_any(),
+                    Ok(Some(me)) => view! { <Chats me=me.id open list page /> }.into_any(),
                     Ok(None) => {
                         view! {
                             <p class="notice">
@@ -70,9 +96,14 @@ fn SignedInChats(open: Option<i64>) -> impl IntoView {
 }
 
 #[component]
-fn Chats(me: i64, open: Option<i64>) -> impl IntoView {
-    let conversation = match open {
-        Some(chat_id) => view! { <OpenChat me chat_id /> }.into_any(),
+fn Chats(
+    me: i64,
+    open: Option<i64>,
+    list: Snapshot<ChatList>,
+    page: Option<Snapshot<ChatPage>>,
+) -> impl IntoView {
+    let conversation = match page {
+        Some(page) => view! { <OpenChat me page /> }.into_any(),
         None => view! {
             <p class="notice pick">"Pick a chat, or say hi to someone on the map."</p>
         }
@@ -80,24 +111,14 @@ fn Chats(me: i64, open: Option<i64>) -> impl IntoView {
     };
     view! {
         <div class="chats">
-            <ChatListPanel me open />
+            <ChatListPanel me open list />
             {conversation}
         </div>
     }
 }
 
 #[component]
-fn ChatListPanel(me: i64, open: Option<i64>) -> impl IntoView {
-    let live = use_live();
-    // The feed's position when the fetch starts: whatever arrives after it is applied to
-    // the answer (chat events carry versions, so applying one twice changes nothing).
-    let list = Resource::new(
-        move || live.resyncs.get(),
-        move |_| {
-            let head = live.head();
-            async move { (head, list_chats().await) }
-        },
-    );
+fn ChatListPanel(me: i64, open: Option<i64>, list: Snapshot<ChatList>) -> impl IntoView {
     view! {
         <nav class="chat-list-panel" aria-label="Chats">
             <Transition fallback=|| view! { <p class="notice">"Loading chats…"</p> }>
@@ -204,21 +225,13 @@ fn ChatRow(chat: ChatSummary, me: i64, open: Option<i64>) -> impl IntoView {
 }
 
 #[component]
-fn OpenChat(me: i64, chat_id: i64) -> impl IntoView {
-    let live = use_live();
-    let page = Resource::new(
-        move || live.resyncs.get(),
-        move |_| {
-            let head = live.head();
-            async move { (head, open_chat(chat_id).await) }
-        },
-    );
+fn OpenChat(me: i64, page: Snapshot<ChatPage>) -> impl IntoView {
     view! {
         <Transition fallback=|| view! { <p class="notice">"Loading the chat…"</p> }>
             {move || Suspend::new(async move {
                 match page.await {
                     (head, Ok(page)) => view! { <Conversation page head me /> }.into_any(),
-                    (_, Err(crate::error::AppError::NotFound(_))) => {
+                    (_, Err(AppError::NotFound(_))) => {
                         view! { <ChatNotFound /> }.into_any()
                     }
                     (_, Err(error)) => view! { <Failed error /> }.into_any(),

@@ -11,17 +11,22 @@ use leptos_router::components::A;
 use super::{app::use_session, form::Failed, live::use_live};
 use crate::{
     api::map::load_map,
+    error::AppError,
     model::{apply_live, MapView, Me},
 };
 
 #[component]
 pub fn MapPage() -> impl IntoView {
     let session = use_session();
+    let live = use_live();
+    // Created above the suspense that reads it (the server runs a suspense's contents twice),
+    // and refetched when the live feed says the page fell too far behind.
+    let view_data = Resource::new(move || live.resyncs.get(), |_| load_map());
     view! {
         <Transition fallback=|| view! { <p class="notice">"Loading…"</p> }>
             {move || Suspend::new(async move {
                 match session.me.await {
-                    Ok(Some(me)) => view! { <SignedInMap me /> }.into_any(),
+                    Ok(Some(me)) => view! { <SignedInMap me view_data /> }.into_any(),
                     Ok(None) => view! { <Welcome /> }.into_any(),
                     Err(error) => view! { <Failed error /> }.into_any(),
                 }
@@ -48,10 +53,7 @@ fn Welcome() -> impl IntoView {
 }
 
 #[component]
-fn SignedInMap(me: Me) -> impl IntoView {
-    let live = use_live();
-    // Refetched when the live feed says the page fell too far behind.
-    let view_data = Resource::new(move || live.resyncs.get(), |_| load_map());
+fn SignedInMap(me: Me, view_data: Resource<Result<MapView, AppError>>) -> impl IntoView {
     let no_home = me.home.is_none().then(|| {
         view! {
             <p class="notice" role="note">
