@@ -7,7 +7,9 @@ import {
   marker,
   newPlayer,
   openPopup,
+  signUp,
   startInstance,
+  uniqueHandle,
   type Instance,
   type Place,
   type Player,
@@ -375,4 +377,36 @@ test("history loads 50 at a time and older pages keep the scroll position", asyn
   await expect(bodies).toHaveCount(120);
   await expect(bodies.first()).toHaveText("message 1");
   await expect(withKenji.getByRole("button", { name: "Load older" })).toHaveCount(0);
+});
+
+test.describe("without JavaScript", () => {
+  test("say hi from the player list and send a message", async ({ player, browser }) => {
+    test.setTimeout(90_000);
+    const kenji = await player(TOKYO, "kenji");
+    const plain = await browser.newContext({ javaScriptEnabled: false });
+    const page = await plain.newPage();
+    await signUp(page, uniqueHandle("plain"), "Plain Chatter");
+    await expect(page).toHaveURL(/\/home$/);
+    await page.getByRole("searchbox", { name: "Find your city" }).fill("Nairobi");
+    await page.getByRole("button", { name: "Search" }).click();
+    await page.getByRole("button", { name: /^Nairobi, .*Kenya$/ }).click();
+    await page.goto("/");
+
+    // No Leaflet without scripts: the server-rendered list of players has the same "Say hi".
+    const players = page.getByRole("group");
+    await players.locator("summary").click();
+    await players.getByRole("listitem").filter({ hasText: kenji.name }).getByRole("button", { name: "Say hi" }).click();
+    await expect(page).toHaveURL(/\/chats\/\d+$/);
+    const withKenji = conversation(page, kenji.name);
+    await withKenji.getByLabel("Message").fill("Hello without scripts");
+    await withKenji.getByRole("button", { name: "Send" }).click();
+    await expect(page).toHaveURL(/\/chats\/\d+$/);
+    await expect(withKenji.locator("li.message .body")).toHaveText(["Hello without scripts"]);
+    await expect(withKenji.locator("li.message")).toHaveAttribute("data-mine", "true");
+
+    await openChats(kenji.page);
+    const fromPlain = chatList(kenji.page).locator("li[data-chat-id]").filter({ hasText: "Plain Chatter" });
+    await expect(fromPlain.locator(".chat-preview")).toHaveText("Hello without scripts");
+    await expect(fromPlain.locator(".unread")).toHaveText("1");
+  });
 });

@@ -7,6 +7,7 @@
 //! the server stores it once however often it is tried.
 
 use leptos::{ev::SubmitEvent, html::Ol, prelude::*, task::spawn_local};
+use leptos_meta::Title;
 
 use super::browser;
 use crate::ui::live::use_live;
@@ -177,10 +178,13 @@ pub fn Conversation(page: ChatPage, head: u64, me: i64) -> impl IntoView {
     };
 
     let name = other.display_name.clone();
+    let place = other.home.as_ref().map(|h| h.label()).unwrap_or_default();
     let typing_name = name.clone();
     view! {
+        <Title text=format!("Chat with {name} · Meridian") />
         <section class="conversation" aria-label=format!("Chat with {name}")>
             <h1>{name.clone()}</h1>
+            <p class="chat-with-place">{place}</p>
             <ol class="messages" node_ref=list aria-label="Messages">
                 <Show when=move || has_older.get()>
                     <li class="older">

@@ -131,6 +131,17 @@ fn WorldMap(data: MapView, me_id: i64) -> impl IntoView {
                         {(p.id == me_id).then_some(" (you)")}
                         " — "
                         {p.home.label()}
+                        // Works without JavaScript too: a plain form, answered with a redirect.
+                        {(p.id != me_id)
+                            .then(|| {
+                                view! {
+                                    <form class="inline say-hi" method="post" action="/api/chat/start">
+                                        <input type="hidden" name="with" value=p.id />
+                                        " "
+                                        <button type="submit">"Say hi"</button>
+                                    </form>
+                                }
+                            })}
                     </li>
                 </For>
             </ul>
