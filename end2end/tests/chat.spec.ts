@@ -398,7 +398,7 @@ test.describe("without JavaScript", () => {
     await players.getByRole("listitem").filter({ hasText: kenji.name }).getByRole("button", { name: "Say hi" }).click();
     await expect(page).toHaveURL(/\/chats\/\d+$/);
     const withKenji = conversation(page, kenji.name);
-    await withKenji.getByLabel("Message").fill("Hello without scripts");
+    await withKenji.getByRole("textbox", { name: "Message" }).fill("Hello without scripts");
     await withKenji.getByRole("button", { name: "Send" }).click();
     await expect(page).toHaveURL(/\/chats\/\d+$/);
     await expect(withKenji.locator("li.message .body")).toHaveText(["Hello without scripts"]);
