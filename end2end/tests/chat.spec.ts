@@ -400,7 +400,8 @@ test.describe("without JavaScript", () => {
     const withKenji = conversation(page, kenji.name);
     await withKenji.getByRole("textbox", { name: "Message" }).fill("Hello without scripts");
     await withKenji.getByRole("button", { name: "Send" }).click();
-    await expect(page).toHaveURL(/\/chats\/\d+$/);
+    // Back where the form was posted from (the framework may add an empty query).
+    await expect(page).toHaveURL(/\/chats\/\d+\??$/);
     await expect(withKenji.locator("li.message .body")).toHaveText(["Hello without scripts"]);
     await expect(withKenji.locator("li.message")).toHaveAttribute("data-mine", "true");
 
