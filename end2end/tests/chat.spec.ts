@@ -17,9 +17,9 @@ import {
 
 // Every player gets a browser context of their own; all of them close when the test ends, so
 // no event stream stays open into the next test (or keeps a second instance from stopping).
-const test = base.extend<{
-  player: (place: Place, prefix: string, options?: BrowserContextOptions) => Promise<Player>;
-}>({
+type NewPlayer = (place: Place, prefix: string, options?: BrowserContextOptions) => Promise<Player>;
+
+const test = base.extend<{ player: NewPlayer }>({
   player: async ({ browser }, use) => {
     const before = new Set(browser.contexts());
     await use((place, prefix, options) => newPlayer(browser, place, prefix, options));
@@ -81,6 +81,21 @@ async function openChats(page: Page) {
   await expect(page).toHaveURL(/\/chats$/);
   await expect(chatList(page)).toBeAttached();
   await expect(connection(page)).toHaveText("Live");
+}
+
+/**
+ * Kenji (Tokyo) signs up, then Amélie (Paris), who says hi to him from the map: her chat with
+ * him is open and live. With `kenjiOnChats`, Kenji waits on his chat list, stream up.
+ */
+async function amelieSaysHi(player: NewPlayer, kenjiOnChats = false) {
+  const kenji = await player(TOKYO, "kenji");
+  if (kenjiOnChats) await openChats(kenji.page);
+  const amelie = await player(PARIS, "amelie");
+  const a = amelie.page;
+  const chatId = await sayHi(a, kenji.name);
+  const withKenji = conversation(a, kenji.name);
+  await expect(connection(a)).toHaveText("Live");
+  return { kenji, amelie, a, chatId, withKenji };
 }
 
 test("two players chat live @smoke", async ({ player }) => {
@@ -179,13 +194,7 @@ test("two players chat live @smoke", async ({ player }) => {
 
 test("html in a message is shown as text", async ({ player }) => {
   const payload = `<img src=x onerror="window.__pwned=1">`;
-  const kenji = await player(TOKYO, "kenji");
-  await openChats(kenji.page);
-  const amelie = await player(PARIS, "amelie");
-  const a = amelie.page;
-  const chatId = await sayHi(a, kenji.name);
-  const withKenji = conversation(a, kenji.name);
-  await expect(connection(a)).toHaveText("Live");
+  const { kenji, amelie, a, chatId, withKenji } = await amelieSaysHi(player, true);
 
   await send(a, payload);
   const sent = withKenji.locator("li.message").filter({ hasText: "onerror" });
@@ -213,12 +222,7 @@ test("html in a message is shown as text", async ({ player }) => {
 });
 
 test("bad messages are refused with a clear error", async ({ player }) => {
-  const kenji = await player(TOKYO, "kenji");
-  const amelie = await player(PARIS, "amelie");
-  const a = amelie.page;
-  await sayHi(a, kenji.name);
-  const withKenji = conversation(a, kenji.name);
-  await expect(connection(a)).toHaveText("Live");
+  const { a, withKenji } = await amelieSaysHi(player);
   const messages = withKenji.locator("li.message");
   const error = withKenji.getByRole("alert");
 
@@ -301,12 +305,7 @@ async function playerId(page: Page): Promise<number> {
 }
 
 test("a failed send stays with a retry, and a lost answer makes no duplicate", async ({ player }) => {
-  const kenji = await player(TOKYO, "kenji");
-  const amelie = await player(PARIS, "amelie");
-  const a = amelie.page;
-  await sayHi(a, kenji.name);
-  const withKenji = conversation(a, kenji.name);
-  await expect(connection(a)).toHaveText("Live");
+  const { a, withKenji } = await amelieSaysHi(player);
   const messages = withKenji.locator("li.message");
 
   // The network drops the request: the message stays, marked failed, with a retry.
@@ -334,10 +333,7 @@ test("a failed send stays with a retry, and a lost answer makes no duplicate", a
 });
 
 test("history loads 50 at a time and older pages keep the scroll position", async ({ player }) => {
-  const kenji = await player(TOKYO, "kenji");
-  const amelie = await player(PARIS, "amelie");
-  const a = amelie.page;
-  const chatId = await sayHi(a, kenji.name);
+  const { kenji, a, chatId } = await amelieSaysHi(player);
   // 120 messages written straight into the database: sending them would take the rate
   // limit's two minutes.
   const db = new pg.Client({ connectionString: process.env.DATABASE_URL });

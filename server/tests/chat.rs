@@ -325,7 +325,7 @@ async fn the_sender_is_the_session_whatever_the_request_says() {
 async fn sending_is_limited_to_ten_messages_in_ten_seconds_per_player() {
     let app = spawn_app().await;
     let (ann, _) = app.signed_up("ann").await;
-    let (_, ben_id) = app.signed_up("ben").await;
+    let (ben, ben_id) = app.signed_up("ben").await;
     let (cat, cat_id) = app.signed_up("cat").await;
     let (with_ben, with_cat) = (
         chat_between(&app, &ann, ben_id).await,
@@ -352,6 +352,30 @@ async fn sending_is_limited_to_ten_messages_in_ten_seconds_per_player() {
     assert_eq!(message_count(&app).await, 10);
     // Others are not held back by it.
     sent(&app, &cat, with_cat, "still fine").await;
+
+    // Ann's list: newest activity first.
+    let list: Value = app
+        .get_fn(&ann, "chat/list", &[])
+        .await
+        .json()
+        .await
+        .unwrap();
+    let order: Vec<i64> = list["chats"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| c["chat_id"].as_i64().unwrap())
+        .collect();
+    assert_eq!(order, [with_cat, with_ben]);
+    sent(&app, &ben, with_ben, "ben here").await;
+    let list: Value = app
+        .get_fn(&ann, "chat/list", &[])
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(list["chats"][0]["chat_id"], with_ben);
+    assert_eq!(list["chats"][0]["last"]["body"], "ben here");
 }
 
 #[tokio::test]
