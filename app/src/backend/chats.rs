@@ -13,7 +13,7 @@ use sqlx::{types::Json, PgConnection, PgPool};
 use super::realtime::{send_ephemeral, Message, Throttle};
 use crate::{
     error::AppError,
-    model::{rules, ChatMessage, ChatSummary, Live, MessagePage},
+    model::{rules, ChatMessage, ChatSummary, Live, MessagePage, UnreadCount},
 };
 
 fn no_chat() -> AppError {
@@ -99,6 +99,19 @@ async fn summaries(
             ..row.view.0
         })
         .collect())
+}
+
+/// Every chat of mine with its unread count and version (for the header's total).
+pub async fn unread(pool: &PgPool, me: i64) -> Result<Vec<UnreadCount>, AppError> {
+    Ok(sqlx::query_as!(
+        UnreadCount,
+        r#"select m.chat_id, c.version, m.unread::bigint as "unread!"
+           from chat_members m join chats c on c.id = m.chat_id
+           where m.player_id = $1"#,
+        me
+    )
+    .fetch_all(pool)
+    .await?)
 }
 
 /// The other member of `chat_id`, when `me` is a member.

@@ -98,6 +98,52 @@ pub fn apply_to_list(list: &mut Vec<ChatSummary>, message: &Live) -> bool {
     }
 }
 
+/// One chat's unread count, for the header's total.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct UnreadCount {
+    pub chat_id: i64,
+    pub version: i64,
+    pub unread: i64,
+}
+
+/// What the header needs for its unread total: every chat's count and version.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct Unread {
+    pub chats: Vec<UnreadCount>,
+    pub cursor: i64,
+}
+
+impl Unread {
+    pub fn total(&self) -> i64 {
+        self.chats.iter().map(|c| c.unread).sum()
+    }
+
+    /// Applies a live message, keeping the newest version of each chat; returns whether the
+    /// counts changed.
+    pub fn apply(&mut self, message: &Live) -> bool {
+        let Live::Chat(chat) = message else {
+            return false;
+        };
+        match self.chats.iter_mut().find(|c| c.chat_id == chat.chat_id) {
+            Some(known) if known.version >= chat.version => false,
+            Some(known) => {
+                known.version = chat.version;
+                let changed = known.unread != chat.unread;
+                known.unread = chat.unread;
+                changed
+            }
+            None => {
+                self.chats.push(UnreadCount {
+                    chat_id: chat.chat_id,
+                    version: chat.version,
+                    unread: chat.unread,
+                });
+                chat.unread != 0
+            }
+        }
+    }
+}
+
 /// A message this page sent that the server has not confirmed yet.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Pending {
@@ -226,6 +272,29 @@ mod tests {
         assert!(apply_to_list(&mut list, &offline));
         assert!(!list[0].online);
         assert!(!apply_to_list(&mut list, &offline));
+    }
+
+    #[test]
+    fn unread_total_follows_the_newest_version_of_each_chat() {
+        let mut unread = Unread {
+            chats: vec![UnreadCount {
+                chat_id: 1,
+                version: 5,
+                unread: 2,
+            }],
+            cursor: 0,
+        };
+        let with = |chat_id, version, n| {
+            let mut c = chat(chat_id, version, 10, None);
+            c.unread = n;
+            Live::Chat(c)
+        };
+        assert!(!unread.apply(&with(1, 4, 7)), "older than the snapshot");
+        assert!(unread.apply(&with(2, 1, 1)));
+        assert_eq!(unread.total(), 3);
+        assert!(unread.apply(&with(1, 6, 0)));
+        assert_eq!(unread.total(), 1);
+        assert!(!unread.apply(&Live::Resync));
     }
 
     #[test]

@@ -55,6 +55,11 @@ impl Session {
         Self { me, changed }
     }
 
+    /// Counts sessions changes (signing in or out, a new home); reading it subscribes.
+    pub fn changes(&self) -> u64 {
+        self.changed.get()
+    }
+
     /// A server action after which the session is refetched. Pages create their own (under
     /// `<Routes>`), so that a form posted without JavaScript gets its error back from the URL.
     pub fn action<S>(&self) -> ServerAction<S>

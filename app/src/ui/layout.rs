@@ -1,15 +1,33 @@
-//! The header: the brand, who is signed in and their home, and the account links.
+//! The header: the brand, who is signed in and their home, the chats link with the number of
+//! unread messages (kept current by the live feed), and the account links.
 
 use leptos::prelude::*;
 use leptos_router::components::A;
 
-use super::{app::use_session, live::ConnectionBadge};
-use crate::api::account::SignOut;
+use super::{
+    app::use_session,
+    live::{use_live, ConnectionBadge},
+};
+use crate::{
+    api::{account::SignOut, chat::unread_chats},
+    error::AppError,
+    model::Unread,
+};
 
 #[component]
 pub fn Header() -> impl IntoView {
     let session = use_session();
     let sign_out = session.action::<SignOut>();
+    let live = use_live();
+    // Above the suspense that shows it, like every resource (see `ui::chat`); the feed's head
+    // when the fetch starts comes with the answer.
+    let unread: Resource<(u64, Result<Unread, AppError>)> = Resource::new(
+        move || (session.changes(), live.resyncs.get()),
+        move |_| {
+            let head = live.head();
+            async move { (head, unread_chats().await) }
+        },
+    );
     view! {
         <header class="site-header">
             <A href="/" attr:class="brand">"Meridian"</A>
@@ -28,7 +46,19 @@ pub fn Header() -> impl IntoView {
                                     <span class="who" data-testid="signed-in-as">
                                         {me.display_name}
                                     </span>
-                                    <A href="/chats">"Chats"</A>
+                                    <A href="/chats" attr:class="chats-link">
+                                        "Chats"
+                                        <Transition fallback=|| ()>
+                                            {move || Suspend::new(async move {
+                                                match unread.await {
+                                                    (head, Ok(data)) => {
+                                                        Some(view! { <UnreadTotal data head /> })
+                                                    }
+                                                    (_, Err(_)) => None,
+                                                }
+                                            })}
+                                        </Transition>
+                                    </A>
                                     <A href="/home" attr:class="home-link">{home}</A>
                                     <ActionForm action=sign_out attr:class="inline">
                                         <button type="submit">"Sign out"</button>
@@ -48,5 +78,31 @@ pub fn Header() -> impl IntoView {
                 </Transition>
             </nav>
         </header>
+    }
+}
+
+/// The number of unread messages in all chats, shown only when there are some.
+#[component]
+fn UnreadTotal(data: Unread, head: u64) -> impl IntoView {
+    let live = use_live();
+    let counts = RwSignal::new(data);
+    let seen = StoredValue::new(head);
+    Effect::new(move || {
+        let last = live.since(seen.get_value(), |message| {
+            counts.update(|c| {
+                c.apply(message);
+            });
+        });
+        seen.set_value(last);
+    });
+    move || {
+        let total = counts.with(Unread::total);
+        (total > 0).then(|| {
+            view! {
+                <span class="unread-total" title=format!("{total} unread")>
+                    {total}
+                </span>
+            }
+        })
     }
 }
