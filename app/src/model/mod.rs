@@ -7,6 +7,7 @@ pub mod rules;
 
 pub use chat::{
     apply_to_list, ChatList, ChatMessage, ChatPage, ChatSummary, MessagePage, Pending, Thread,
+    Unread, UnreadCount,
 };
 pub use live::{Live, PublicPlayer};
 pub use player::{apply_live, CitySuggestion, Home, MapPlayer, MapView, Me};
