@@ -143,6 +143,9 @@ test("two players chat live @smoke", async ({ player }) => {
   await expect(fromAmelie.locator(".chat-preview")).toHaveText("Hello from Paris");
   await expect(fromAmelie.locator(".unread")).toHaveText("1");
   await expect(fromAmelie.locator(".online-dot")).toHaveAttribute("data-online", "true");
+  // The header counts it too.
+  const unreadTotal = k.getByRole("banner").locator(".chats-link .unread-total");
+  await expect(unreadTotal).toHaveText("1");
 
   await fromAmelie.getByRole("link").click();
   await expect(k).toHaveURL(new RegExp(`/chats/${chatId}$`));
@@ -151,6 +154,7 @@ test("two players chat live @smoke", async ({ player }) => {
   await expect(received).toHaveAttribute("data-mine", "false");
   // Opening the chat reads it.
   await expect(fromAmelie.locator(".unread")).toHaveCount(0);
+  await expect(unreadTotal).toHaveCount(0);
   await expect(connection(k)).toHaveText("Live");
 
   // Typing shows on the other side within about a second.

@@ -48,6 +48,15 @@ async fn sent(app: &TestApp, who: &Client, chat: i64, body: &str) -> Value {
     response.json().await.expect("the stored message")
 }
 
+/// The JSON answer of a GET server function without arguments.
+async fn get_json(app: &TestApp, who: &Client, endpoint: &str) -> Value {
+    app.get_fn(who, endpoint, &[])
+        .await
+        .json()
+        .await
+        .expect("json")
+}
+
 async fn message_count(app: &TestApp) -> i64 {
     sqlx::query_scalar("select count(*) from messages")
         .fetch_one(&app.pool)
@@ -457,6 +466,9 @@ async fn messages_reach_every_tab_of_both_players_on_any_instance() {
         .unwrap();
     assert_eq!(listed["chats"][0]["unread"], 1);
     assert_eq!(listed["chats"][0]["last"]["body"], "hello ben");
+    let counts = get_json(&two, &ben, "chat/unread").await;
+    assert_eq!(counts["chats"][0]["chat_id"], chat);
+    assert_eq!(counts["chats"][0]["unread"], 1);
 
     // Ben reads it in one tab: both his tabs hear the count drop; Ann hears nothing.
     let read = two
@@ -483,6 +495,8 @@ async fn messages_reach_every_tab_of_both_players_on_any_instance() {
         .await
         .unwrap();
     assert_eq!(listed["chats"][0]["unread"], 0);
+    let counts = get_json(&one, &ben, "chat/unread").await;
+    assert_eq!(counts["chats"][0]["unread"], 0);
 }
 
 /// Both players write at once: every tab sees the chat's versions rise and its messages
