@@ -36,6 +36,12 @@ pub fn Header() -> impl IntoView {
                     {move || Suspend::new(async move {
                         match session.me.await {
                             Ok(Some(me)) => {
+                                // In this suspense, not one of its own: a suspense nested in
+                                // the link would not hydrate.
+                                let badge = match unread.await {
+                                    (head, Ok(data)) => Some(view! { <UnreadTotal data head /> }),
+                                    (_, Err(_)) => None,
+                                };
                                 let home = me
                                     .home
                                     .as_ref()
@@ -48,16 +54,7 @@ pub fn Header() -> impl IntoView {
                                     </span>
                                     <A href="/chats" attr:class="chats-link">
                                         "Chats"
-                                        <Transition fallback=|| ()>
-                                            {move || Suspend::new(async move {
-                                                match unread.await {
-                                                    (head, Ok(data)) => {
-                                                        Some(view! { <UnreadTotal data head /> })
-                                                    }
-                                                    (_, Err(_)) => None,
-                                                }
-                                            })}
-                                        </Transition>
+                                        {badge}
                                     </A>
                                     <A href="/home" attr:class="home-link">{home}</A>
                                     <ActionForm action=sign_out attr:class="inline">
