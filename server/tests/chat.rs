@@ -57,8 +57,9 @@ async fn get_json(app: &TestApp, who: &Client, endpoint: &str) -> Value {
         .expect("json")
 }
 
-async fn message_count(app: &TestApp) -> i64 {
-    sqlx::query_scalar("select count(*) from messages")
+/// How many rows `table` holds.
+async fn rows(app: &TestApp, table: &str) -> i64 {
+    sqlx::query_scalar(&format!("select count(*) from {table}"))
         .fetch_one(&app.pool)
         .await
         .expect("count")
@@ -109,18 +110,8 @@ async fn one_chat_per_pair_whoever_starts_it() {
 
     // Started but silent: in the starter's list only.
     let listed = |list: Value| list["chats"].as_array().unwrap().len();
-    let ann_list = app
-        .get_fn(&ann, "chat/list", &[])
-        .await
-        .json()
-        .await
-        .unwrap();
-    let ben_list = app
-        .get_fn(&ben, "chat/list", &[])
-        .await
-        .json()
-        .await
-        .unwrap();
+    let ann_list = get_json(&app, &ann, "chat/list").await;
+    let ben_list = get_json(&app, &ben, "chat/list").await;
     assert_eq!((listed(ann_list), listed(ben_list)), (1, 0));
 }
 
@@ -150,10 +141,7 @@ async fn simultaneous_say_hi_on_two_instances_makes_one_chat() {
     for (from_left, from_right) in futures::future::join_all(races).await {
         assert_eq!(from_left, from_right, "both sides got the same chat");
     }
-    let chats: i64 = sqlx::query_scalar("select count(*) from chats")
-        .fetch_one(&one.pool)
-        .await
-        .unwrap();
+    let chats = rows(&one, "chats").await;
     assert_eq!(chats, PAIRS as i64);
 }
 
@@ -178,10 +166,7 @@ async fn no_chat_with_yourself_a_stranger_or_while_signed_out() {
 
     let (status, _) = error_of(start(&app, &client(), ann_id).await).await;
     assert_eq!(status, 401);
-    let chats: i64 = sqlx::query_scalar("select count(*) from chats")
-        .fetch_one(&app.pool)
-        .await
-        .unwrap();
+    let chats = rows(&app, "chats").await;
     assert_eq!(chats, 0);
 }
 
@@ -207,7 +192,7 @@ async fn each_message_rule_is_checked_on_both_sides_and_refusals_store_nothing()
         let message = error["Invalid"]["message"].as_str().unwrap();
         assert!(message.contains(says), "{body:?}: {message}");
     }
-    assert_eq!(message_count(&app).await, 0);
+    assert_eq!(rows(&app, "messages").await, 0);
 
     // The limits themselves are allowed: 1 and 1000 characters after trimming, line breaks.
     let full = "é".repeat(1000);
@@ -223,7 +208,7 @@ async fn each_message_rule_is_checked_on_both_sides_and_refusals_store_nothing()
     // Markup is text: stored and returned exactly as typed, for the page to show as text.
     let html = r#"<img src=x onerror="alert(1)"><script>alert(2)</script>"#;
     assert_eq!(sent(&app, &ann, chat, html).await["body"], html);
-    assert_eq!(message_count(&app).await, 4);
+    assert_eq!(rows(&app, "messages").await, 4);
 
     // The table refuses what the server function would, for writers that bypass it.
     let direct = sqlx::query("insert into messages (chat_id, sender_id, body) values ($1, $2, $3)")
@@ -294,14 +279,9 @@ async fn only_the_two_members_can_read_post_or_hear_a_chat() {
     // Replaying from the start gives the stranger none of it either.
     let mut replay = SseClient::connect(&app.url("/events"), &cat, Some(0)).await;
     assert!(next_of(&mut replay, "chat", QUIET).await.is_none());
-    let cat_list = app
-        .get_fn(&cat, "chat/list", &[])
-        .await
-        .json::<Value>()
-        .await
-        .unwrap();
+    let cat_list = get_json(&app, &cat, "chat/list").await;
     assert_eq!(cat_list["chats"], serde_json::json!([]));
-    assert_eq!(message_count(&app).await, 1);
+    assert_eq!(rows(&app, "messages").await, 1);
 }
 
 #[tokio::test]
@@ -358,17 +338,12 @@ async fn sending_is_limited_to_ten_messages_in_ten_seconds_per_player() {
         .unwrap();
     assert_eq!(said, retry_after);
     assert!((1..=10).contains(&retry_after), "{retry_after}");
-    assert_eq!(message_count(&app).await, 10);
+    assert_eq!(rows(&app, "messages").await, 10);
     // Others are not held back by it.
     sent(&app, &cat, with_cat, "still fine").await;
 
     // Ann's list: newest activity first.
-    let list: Value = app
-        .get_fn(&ann, "chat/list", &[])
-        .await
-        .json()
-        .await
-        .unwrap();
+    let list = get_json(&app, &ann, "chat/list").await;
     let order: Vec<i64> = list["chats"]
         .as_array()
         .unwrap()
@@ -377,12 +352,7 @@ async fn sending_is_limited_to_ten_messages_in_ten_seconds_per_player() {
         .collect();
     assert_eq!(order, [with_cat, with_ben]);
     sent(&app, &ben, with_ben, "ben here").await;
-    let list: Value = app
-        .get_fn(&ann, "chat/list", &[])
-        .await
-        .json()
-        .await
-        .unwrap();
+    let list = get_json(&app, &ann, "chat/list").await;
     assert_eq!(list["chats"][0]["chat_id"], with_ben);
     assert_eq!(list["chats"][0]["last"]["body"], "ben here");
 }
@@ -413,7 +383,7 @@ async fn a_retried_send_is_stored_once() {
         .unwrap();
     assert_eq!(first["id"], again["id"]);
     assert_eq!(first["client_key"], "tab1-42");
-    assert_eq!(message_count(&app).await, 1);
+    assert_eq!(rows(&app, "messages").await, 1);
 
     let bad_key = [
         ("chat_id", form[0].1),
@@ -458,12 +428,7 @@ async fn messages_reach_every_tab_of_both_players_on_any_instance() {
         (Some(0), Some(ben_id))
     );
 
-    let listed: Value = two
-        .get_fn(&ben, "chat/list", &[])
-        .await
-        .json()
-        .await
-        .unwrap();
+    let listed = get_json(&two, &ben, "chat/list").await;
     assert_eq!(listed["chats"][0]["unread"], 1);
     assert_eq!(listed["chats"][0]["last"]["body"], "hello ben");
     let counts = get_json(&two, &ben, "chat/unread").await;
@@ -488,12 +453,7 @@ async fn messages_reach_every_tab_of_both_players_on_any_instance() {
         assert_eq!(event["read_through"], message["id"]);
     }
     assert!(next_of(&mut ann_tab, "chat", QUIET).await.is_none());
-    let listed: Value = one
-        .get_fn(&ben, "chat/list", &[])
-        .await
-        .json()
-        .await
-        .unwrap();
+    let listed = get_json(&one, &ben, "chat/list").await;
     assert_eq!(listed["chats"][0]["unread"], 0);
     let counts = get_json(&one, &ben, "chat/unread").await;
     assert_eq!(counts["chats"][0]["unread"], 0);
@@ -608,7 +568,7 @@ async fn typing_is_ephemeral_and_throttled() {
     let chat = chat_between(&app, &ann, ben_id).await;
     let mut to_ben = SseClient::connect(&app.url("/events"), &ben, None).await;
     let mut to_ann = SseClient::connect(&app.url("/events"), &ann, None).await;
-    let events_before = event_count(&app).await;
+    let events_before = rows(&app, "events").await;
     let chat_id = chat.to_string();
     let form = [("chat_id", chat_id.as_str())];
     let typing = || app.call(&ann, "chat/typing", &form);
@@ -629,19 +589,12 @@ async fn typing_is_ephemeral_and_throttled() {
     assert!(!relayed);
     assert!(next_of(&mut to_ben, "typing", QUIET).await.is_none());
     assert!(next_of(&mut to_ann, "typing", QUIET).await.is_none());
-    assert_eq!(event_count(&app).await, events_before);
+    assert_eq!(rows(&app, "events").await, events_before);
 
     tokio::time::sleep(Duration::from_secs(2)).await;
     let relayed: bool = typing().await.json().await.unwrap();
     assert!(relayed, "relayed again after two seconds");
     assert!(next_of(&mut to_ben, "typing", ARRIVES).await.is_some());
-}
-
-async fn event_count(app: &TestApp) -> i64 {
-    sqlx::query_scalar("select count(*) from events")
-        .fetch_one(&app.pool)
-        .await
-        .unwrap()
 }
 
 /// Signing out ends that session's streams on every instance, so a tab left open stops
