@@ -6,6 +6,9 @@ import { defineConfig } from "@playwright/test";
 export default defineConfig({
   testDir: "./tests",
   timeout: 60_000,
+  // The whole suite takes about 4 minutes here; a stuck run stops with a report well inside
+  // CI's limit.
+  globalTimeout: 20 * 60_000,
   expect: { timeout: 15_000 },
   fullyParallel: false,
   workers: 2,

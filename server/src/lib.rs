@@ -11,7 +11,12 @@ pub mod retention;
 pub mod sse;
 pub mod telemetry;
 
-use std::{future::Future, net::SocketAddr, sync::Arc, time::Duration};
+use std::{
+    future::Future,
+    net::SocketAddr,
+    sync::{Arc, OnceLock},
+    time::Duration,
+};
 
 use app::{
     backend::{db, error::with_error_status, realtime::Throttle, AppState},
@@ -27,7 +32,7 @@ use axum::{
     Router,
 };
 use leptos::prelude::*;
-use leptos_axum::{generate_route_list, LeptosRoutes};
+use leptos_axum::{generate_route_list, AxumRouteListing, LeptosRoutes};
 use tokio::{
     net::TcpListener,
     sync::{oneshot, watch},
@@ -79,9 +84,20 @@ pub async fn state(config: &Config, options: LeptosOptions) -> Result<AppState, 
     })
 }
 
+/// The app's page routes, listed once per process.
+///
+/// Listing them renders the whole app outside any request. Doing that again while another
+/// server in the same process is rendering a page (tests start many servers side by side) left
+/// that page pending forever: 6 of 12 runs of four servers starting while serving hung. The
+/// routes are a property of the binary, so the first listing serves every later server.
+fn page_routes() -> Vec<AxumRouteListing> {
+    static ROUTES: OnceLock<Vec<AxumRouteListing>> = OnceLock::new();
+    ROUTES.get_or_init(|| generate_route_list(App)).clone()
+}
+
 /// The whole HTTP surface.
 pub fn router(state: AppState) -> Router {
-    let routes = generate_route_list(App);
+    let routes = page_routes();
     let context = {
         let state = state.clone();
         move || provide_context(state.clone())

@@ -3,6 +3,8 @@
 mod common;
 
 use common::{client, fresh_database, spawn_app_on};
+use std::time::Duration;
+
 use reqwest::StatusCode;
 
 #[tokio::test]
@@ -62,4 +64,44 @@ async fn stopping_finishes_cleanly() {
         tokio::net::TcpStream::connect(addr).await.is_err(),
         "no longer listening"
     );
+}
+
+/// Servers started in the same process while another one renders pages (as tests do) leave
+/// every page answering. Listing the routes again at each start left about one run in two
+/// with a page that never finished.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn starting_servers_does_not_stall_pages_being_rendered() {
+    let first = spawn_app_on(fresh_database().await).await;
+    let base = first.url("");
+    let rendering = tokio::spawn(async move {
+        let http = client();
+        for round in 0..100 {
+            for path in ["/", "/signup", "/no-such-page"] {
+                let page = tokio::time::timeout(Duration::from_secs(10), async {
+                    http.get(format!("{base}{path}")).send().await?.text().await
+                })
+                .await;
+                assert!(
+                    matches!(page, Ok(Ok(_))),
+                    "round {round}: {path} did not answer: {page:?}"
+                );
+            }
+        }
+    });
+    let mut others = Vec::new();
+    for _ in 0..6 {
+        others.push(spawn_app_on(fresh_database().await).await);
+    }
+    rendering.await.unwrap();
+    for app in others {
+        assert_eq!(
+            client()
+                .get(app.url("/signup"))
+                .send()
+                .await
+                .unwrap()
+                .status(),
+            StatusCode::OK
+        );
+    }
 }

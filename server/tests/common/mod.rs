@@ -183,10 +183,14 @@ pub async fn spawn_app_on(database_url: String) -> TestApp {
 }
 
 /// A client with its own cookie jar that does not follow redirects (tests look at them).
+/// A server that stops answering fails the test in 30 s instead of hanging the run (event
+/// streams send a keep-alive every second, so they never wait that long for a byte).
 pub fn client() -> Client {
     Client::builder()
         .cookie_store(true)
         .redirect(Policy::none())
+        .connect_timeout(std::time::Duration::from_secs(10))
+        .read_timeout(std::time::Duration::from_secs(30))
         .build()
         .expect("client")
 }
