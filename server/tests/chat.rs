@@ -9,8 +9,11 @@ mod sse;
 
 use std::time::Duration;
 
-use common::{client, error_of, fresh_database, spawn_app, spawn_app_on, TestApp};
-use reqwest::{header, Client, Response, StatusCode};
+use common::{
+    chat_between, client, error_of, fresh_database, send, sent, spawn_app, spawn_app_on, start,
+    TestApp,
+};
+use reqwest::{header, Client, StatusCode};
 use serde_json::Value;
 use sse::{Message, SseClient};
 use tokio::time::{timeout_at, Instant};
@@ -19,34 +22,6 @@ use tokio::time::{timeout_at, Instant};
 const ARRIVES: Duration = Duration::from_secs(10);
 /// How long a test watches for something that must not arrive.
 const QUIET: Duration = Duration::from_millis(700);
-
-async fn start(app: &TestApp, who: &Client, with: i64) -> Response {
-    app.call(who, "chat/start", &[("with", &with.to_string())])
-        .await
-}
-
-/// Starts (or opens) the chat and returns its id.
-async fn chat_between(app: &TestApp, who: &Client, with: i64) -> i64 {
-    let response = start(app, who, with).await;
-    assert!(response.status().is_success(), "{response:?}");
-    response.json().await.expect("a chat id")
-}
-
-async fn send(app: &TestApp, who: &Client, chat: i64, body: &str) -> Response {
-    app.call(
-        who,
-        "chat/send",
-        &[("chat_id", &chat.to_string()), ("body", body)],
-    )
-    .await
-}
-
-/// Sends a message that must be accepted, and returns it as stored.
-async fn sent(app: &TestApp, who: &Client, chat: i64, body: &str) -> Value {
-    let response = send(app, who, chat, body).await;
-    assert!(response.status().is_success(), "{response:?}");
-    response.json().await.expect("the stored message")
-}
 
 /// The JSON answer of a GET server function without arguments.
 async fn get_json(app: &TestApp, who: &Client, endpoint: &str) -> Value {

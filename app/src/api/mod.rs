@@ -6,3 +6,4 @@ pub mod account;
 pub mod chat;
 pub mod home;
 pub mod map;
+pub mod player;

@@ -8,7 +8,7 @@ use sqlx::PgPool;
 use super::places;
 use crate::{
     error::AppError,
-    model::{rules, Home, MapPlayer, Me},
+    model::{rules, Home, MapPlayer, Me, Profile},
 };
 
 /// The signed-in player with their home.
@@ -30,6 +30,62 @@ pub async fn me(pool: &PgPool, player_id: i64) -> Result<Option<Me>, AppError> {
         display_name: row.display_name,
         home,
     }))
+}
+
+/// The profile of the player with `handle` (any case), as `viewer` sees it. "Talked to"
+/// counts the players this one has sent a message to, and their home countries.
+pub async fn profile(
+    pool: &PgPool,
+    viewer: i64,
+    handle: &str,
+    presence_timeout: Duration,
+) -> Result<Profile, AppError> {
+    let row = sqlx::query!(
+        r#"with p_id as (select id from players where handle = lower($1)),
+           talked as (
+               select distinct cm.other_id
+               from chat_members cm
+               join p_id on cm.player_id = p_id.id
+               where exists (select 1 from messages m
+                             where m.chat_id = cm.chat_id and m.sender_id = cm.player_id)
+           )
+           select p.id, p.handle, p.display_name, p.home_city_id, p.created_at,
+                  exists (select 1 from presence pr
+                          where pr.player_id = p.id
+                            and pr.seen_at > now() - make_interval(secs => $3)) as "online!",
+                  (select count(*) from messages m where m.sender_id = p.id) as "messages_sent!",
+                  (select count(*) from talked) as "players_talked_to!",
+                  (select count(distinct c.country_code)
+                   from talked t
+                   join players o on o.id = t.other_id
+                   join city_places c on c.city_id = o.home_city_id) as "countries_talked_to!",
+                  (select cm.chat_id from chat_members cm
+                   where cm.player_id = $2 and cm.other_id = p.id) as chat_id
+           from players p
+           join p_id on p_id.id = p.id"#,
+        handle,
+        viewer,
+        presence_timeout.as_secs_f64()
+    )
+    .fetch_optional(pool)
+    .await?
+    .ok_or_else(|| AppError::NotFound("Player".into()))?;
+    let home = match row.home_city_id {
+        Some(city) => places::home_of_city(pool, city).await?,
+        None => None,
+    };
+    Ok(Profile {
+        id: row.id,
+        handle: row.handle,
+        display_name: row.display_name,
+        home,
+        online: row.online,
+        joined: row.created_at,
+        messages_sent: row.messages_sent,
+        players_talked_to: row.players_talked_to,
+        countries_talked_to: row.countries_talked_to,
+        chat_id: row.chat_id,
+    })
 }
 
 /// Every player with a home, at their city's centre, and whether they are online (seen

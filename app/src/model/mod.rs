@@ -10,4 +10,4 @@ pub use chat::{
     Unread, UnreadCount,
 };
 pub use live::{Live, PublicPlayer};
-pub use player::{apply_live, CitySuggestion, Home, MapPlayer, MapView, Me};
+pub use player::{apply_live, CitySuggestion, Home, MapPlayer, MapView, Me, Profile};

@@ -26,6 +26,24 @@ impl Home {
     }
 }
 
+/// A player's profile page: who they are and how much they have talked so far.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Profile {
+    pub id: i64,
+    pub handle: String,
+    pub display_name: String,
+    pub home: Option<Home>,
+    pub online: bool,
+    pub joined: chrono::DateTime<chrono::Utc>,
+    pub messages_sent: i64,
+    /// Distinct players this player has sent a message to.
+    pub players_talked_to: i64,
+    /// Distinct home countries of those players.
+    pub countries_talked_to: i64,
+    /// The chat between the viewer and this player, if there is one.
+    pub chat_id: Option<i64>,
+}
+
 /// The signed-in player.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Me {

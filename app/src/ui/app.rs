@@ -14,6 +14,7 @@ use super::{
     layout::Header,
     live::LiveFeed,
     map::MapPage,
+    profile::ProfilePage,
 };
 use crate::{api::account::who_am_i, error::AppError, model::Me};
 
@@ -113,10 +114,26 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("home") view=HomePage ssr=SsrMode::Async />
                     <Route path=path!("chats") view=ChatsPage ssr=SsrMode::Async />
                     <Route path=path!("chats/:id") view=ChatPage ssr=SsrMode::Async />
+                    <Route path=path!("players/:handle") view=ProfilePage ssr=SsrMode::Async />
                 </Routes>
             </main>
         </Router>
     }
+}
+
+/// The document's title. On the server, leptos_meta writes the text into `<title>` as it is,
+/// so a player named `</title><script>…` would end the element and run a script; the server's
+/// copy is escaped. In the browser the text goes to `document.title`, which is text already.
+#[component]
+pub fn PageTitle(#[prop(into)] text: String) -> impl IntoView {
+    let text = if cfg!(feature = "ssr") {
+        text.replace('&', "&amp;")
+            .replace('<', "&lt;")
+            .replace('>', "&gt;")
+    } else {
+        text
+    };
+    view! { <Title text /> }
 }
 
 /// The page for unknown paths, answered with status 404.

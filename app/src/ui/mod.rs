@@ -9,3 +9,4 @@ pub mod home;
 pub mod layout;
 pub mod live;
 pub mod map;
+pub mod profile;

@@ -270,6 +270,36 @@ impl TestApp {
     }
 }
 
+/// Starts (or opens) a chat the way the "Say hi" form does.
+pub async fn start(app: &TestApp, who: &Client, with: i64) -> Response {
+    app.call(who, "chat/start", &[("with", &with.to_string())])
+        .await
+}
+
+/// Starts (or opens) the chat and returns its id.
+pub async fn chat_between(app: &TestApp, who: &Client, with: i64) -> i64 {
+    let response = start(app, who, with).await;
+    assert!(response.status().is_success(), "{response:?}");
+    response.json().await.expect("a chat id")
+}
+
+/// Sends a message in a chat, whatever the answer.
+pub async fn send(app: &TestApp, who: &Client, chat: i64, body: &str) -> Response {
+    app.call(
+        who,
+        "chat/send",
+        &[("chat_id", &chat.to_string()), ("body", body)],
+    )
+    .await
+}
+
+/// Sends a message that must be accepted, and returns it as stored.
+pub async fn sent(app: &TestApp, who: &Client, chat: i64, body: &str) -> Value {
+    let response = send(app, who, chat, body).await;
+    assert!(response.status().is_success(), "{response:?}");
+    response.json().await.expect("the stored message")
+}
+
 /// The JSON body of an error answer, and its status.
 pub async fn error_of(response: Response) -> (u16, Value) {
     let status = response.status().as_u16();

@@ -7,9 +7,10 @@
 //! the server stores it once however often it is tried.
 
 use leptos::{ev::SubmitEvent, html::Ol, prelude::*, task::spawn_local};
-use leptos_meta::Title;
+use leptos_router::components::A;
 
 use super::browser;
+use crate::ui::app::PageTitle;
 use crate::ui::live::use_live;
 use crate::{
     api::chat::{chat_history, mark_read, send_message, typing},
@@ -180,10 +181,13 @@ pub fn Conversation(page: ChatPage, head: u64, me: i64) -> impl IntoView {
     let name = other.display_name.clone();
     let place = other.home.as_ref().map(|h| h.label()).unwrap_or_default();
     let typing_name = name.clone();
+    let heading = name.clone();
     view! {
-        <Title text=format!("Chat with {name} · Meridian") />
+        <PageTitle text=format!("Chat with {name} · Meridian") />
         <section class="conversation" aria-label=format!("Chat with {name}")>
-            <h1>{name.clone()}</h1>
+            <h1>
+                <A href=format!("/players/{}", other.handle)>{heading}</A>
+            </h1>
             <p class="chat-with-place">{place}</p>
             <ol class="messages" node_ref=list aria-label="Messages">
                 <Show when=move || has_older.get()>

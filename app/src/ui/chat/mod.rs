@@ -241,6 +241,18 @@ fn OpenChat(me: i64, page: Snapshot<ChatPage>) -> impl IntoView {
     }
 }
 
+/// "Say hi" to a player: opens the chat with them, creating it if there is none. A plain form
+/// answered with a redirect, so it works without JavaScript too.
+#[component]
+pub fn SayHi(with: i64) -> impl IntoView {
+    view! {
+        <form class="inline say-hi" method="post" action="/api/chat/start">
+            <input type="hidden" name="with" value=with />
+            <button type="submit">"Say hi"</button>
+        </form>
+    }
+}
+
 /// Not a chat of the player's (or none at all): the same answer, with status 404.
 #[component]
 fn ChatNotFound() -> impl IntoView {

@@ -162,7 +162,11 @@ fn popup_content(player: &MapPlayer, is_me: bool) -> web_sys::Element {
     let document = document();
     let root = document.create_element("div").expect("div");
     root.set_class_name("popup");
-    let name = document.create_element("strong").expect("strong");
+    // The name links to the player's profile.
+    let name = document.create_element("a").expect("a");
+    name.set_class_name("popup-name");
+    name.set_attribute("href", &format!("/players/{}", player.handle))
+        .ok();
     name.set_text_content(Some(&player.display_name));
     let place = document.create_element("div").expect("div");
     place.set_text_content(Some(&format!(

@@ -8,7 +8,7 @@ mod leaflet_map;
 use leptos::{html::Div, prelude::*};
 use leptos_router::components::A;
 
-use super::{app::use_session, form::Failed, live::use_live};
+use super::{app::use_session, chat::SayHi, form::Failed, live::use_live};
 use crate::{
     api::map::load_map,
     error::AppError,
@@ -127,21 +127,14 @@ fn WorldMap(data: MapView, me_id: i64) -> impl IntoView {
                     let:p
                 >
                     <li class:online=p.online>
-                        <strong>{p.display_name.clone()}</strong>
+                        <A href=format!("/players/{}", p.handle)>
+                            <strong>{p.display_name.clone()}</strong>
+                        </A>
                         {(p.id == me_id).then_some(" (you)")}
                         " — "
                         {p.home.label()}
-                        // Works without JavaScript too: a plain form, answered with a redirect.
-                        {(p.id != me_id)
-                            .then(|| {
-                                view! {
-                                    <form class="inline say-hi" method="post" action="/api/chat/start">
-                                        <input type="hidden" name="with" value=p.id />
-                                        " "
-                                        <button type="submit">"Say hi"</button>
-                                    </form>
-                                }
-                            })}
+                        " "
+                        {(p.id != me_id).then(|| view! { <SayHi with=p.id /> })}
                     </li>
                 </For>
             </ul>
