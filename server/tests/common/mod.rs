@@ -72,6 +72,7 @@ async fn template() -> &'static str {
                     .fetch_one(&mut admin)
                     .await
                     .expect("lookup template");
+            drop_leftovers(&mut admin).await;
             if !exists {
                 let building = format!("{name}_building");
                 admin
@@ -102,6 +103,34 @@ async fn template() -> &'static str {
             name
         })
         .await
+}
+
+/// Drops the databases of test processes that are no longer running. Each test's database
+/// outlives the test (dropping it from a destructor is not possible in async code), so a kept
+/// cluster would otherwise grow by tens of megabytes a test. Names carry the process id; a
+/// process is alive when `/proc` has it, so this assumes the cluster serves test runs of this
+/// machine only, and does nothing where there is no `/proc`.
+async fn drop_leftovers(admin: &mut PgConnection) {
+    if !std::path::Path::new("/proc/self").exists() {
+        return;
+    }
+    let names: Vec<String> = sqlx::query_scalar(
+        r"select datname from pg_database
+          where datname like 'meridian\_t\_%' or datname like 'meridian\_e\_%'",
+    )
+    .fetch_all(&mut *admin)
+    .await
+    .expect("list test databases");
+    for name in names {
+        let pid = name.split('_').nth(2).unwrap_or_default();
+        if pid.is_empty() || std::path::Path::new(&format!("/proc/{pid}")).exists() {
+            continue;
+        }
+        admin
+            .execute(format!("drop database if exists \"{name}\" with (force)").as_str())
+            .await
+            .expect("drop a leftover test database");
+    }
 }
 
 /// A new database with the schema and the catalogue, and its URL.
