@@ -25,7 +25,10 @@ test("a new player appears on an open map without a reload @smoke", async ({ pag
   // Online while their tab is open; offline once it closes (after the presence timeout,
   // a few seconds in the test configuration).
   await expect(theirs).toHaveClass(/marker-online/);
+  await expect(page.locator(".leaflet-popup-content")).toContainText("Online");
   await other.close();
   await expect(theirs).not.toHaveClass(/marker-online/, { timeout: 30_000 });
+  // The marker changed in place: its popup stayed open and says so.
+  await expect(page.locator(".leaflet-popup-content")).toContainText("Offline");
   await expect(page.getByRole("status", { name: "Connection" })).toHaveText("Live");
 });

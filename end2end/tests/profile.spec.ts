@@ -43,7 +43,7 @@ test("a profile from a marker says hi, and counts what was said", async ({ brows
     await expect(stat(ben.page, "Countries talked to")).toHaveText("1");
     await profile(ben.page).getByRole("link", { name: "Open your chat" }).click();
     await ben.page.waitForURL(chatUrl);
-    await expect(ben.page.getByText("bonjour de Paris")).toBeVisible();
+    await expect(ben.page.locator("li.message").filter({ hasText: "bonjour de Paris" })).toBeVisible();
     await ben.page.getByRole("heading", { name: ana.name }).getByRole("link").click();
     await ben.page.waitForURL(new RegExp(`/players/${ana.handle}$`));
     await expect(profile(ben.page).getByRole("heading", { name: ana.name })).toBeVisible();

@@ -87,17 +87,34 @@ impl LiveMap {
         live
     }
 
-    /// Adds a player's marker, or replaces it (they moved or were renamed).
+    /// Adds a player's marker, or updates it in place (they moved, were renamed, came online
+    /// or left): an open popup stays open and a focused marker keeps the focus.
     pub fn upsert(&self, player: &MapPlayer) {
-        let marker = marker(player, player.id == self.me_id);
-        self.map.with_value(|map| {
-            marker.add_to(map);
-        });
-        self.markers.update_value(|markers| {
-            if let Some(old) = markers.insert(player.id, marker) {
-                old.remove();
+        let is_me = player.id == self.me_id;
+        let known = self
+            .markers
+            .with_value(|markers| markers.get(&player.id).cloned());
+        match known {
+            Some(marker) => {
+                // A div icon reuses its node, so the marker (and its focus) survives
+                // `setIcon`; Leaflet only titles new nodes, so the title is set here.
+                marker.set_lat_lng(&LatLng::new(player.home.lat, player.home.lon));
+                marker.set_icon(&icon(player, is_me));
+                if let Some(node) = marker_node(&marker) {
+                    node.set_title(&title(player, is_me));
+                }
+                marker.set_popup_content(&popup_content(player, is_me).into());
             }
-        });
+            None => {
+                let marker = marker(player, is_me);
+                self.map.with_value(|map| {
+                    marker.add_to(map);
+                });
+                self.markers.update_value(|markers| {
+                    markers.insert(player.id, marker);
+                });
+            }
+        }
     }
 }
 
@@ -126,7 +143,8 @@ fn frame(map: &Map, bounds: Option<&LatLngBounds>) {
     }
 }
 
-fn marker(player: &MapPlayer, is_me: bool) -> Marker {
+/// The marker's look: whose it is and whether they are online.
+fn icon(player: &MapPlayer, is_me: bool) -> Icon {
     let icon = DivIconOptions::new();
     let mut class = String::from("marker");
     if is_me {
@@ -138,14 +156,34 @@ fn marker(player: &MapPlayer, is_me: bool) -> Marker {
     icon.set_class_name(class);
     icon.set_icon_size(Point::new(18.0, 18.0));
     icon.set_icon_anchor(Point::new(9.0, 9.0));
-    let options = MarkerOptions::new();
-    options.set_icon(div_icon(&icon));
-    let title = if is_me {
+    div_icon(&icon)
+}
+
+/// `marker.getElement()`: the icon's node, once the marker is on the map. (The `leaflet` crate
+/// does not bind it.)
+fn marker_node(marker: &Marker) -> Option<HtmlElement> {
+    let get = js_sys::Reflect::get(marker, &"getElement".into()).ok()?;
+    get.dyn_into::<js_sys::Function>()
+        .ok()?
+        .call0(marker)
+        .ok()?
+        .dyn_into::<HtmlElement>()
+        .ok()
+}
+
+/// The marker's accessible name (Leaflet gives keyboard markers the button role).
+fn title(player: &MapPlayer, is_me: bool) -> String {
+    if is_me {
         format!("{} (you)", player.display_name)
     } else {
         player.display_name.clone()
-    };
-    options.set_title(title);
+    }
+}
+
+fn marker(player: &MapPlayer, is_me: bool) -> Marker {
+    let options = MarkerOptions::new();
+    options.set_icon(icon(player, is_me));
+    options.set_title(title(player, is_me));
     options.set_keyboard(true);
     if is_me {
         options.set_z_index_offset(1000.0);
