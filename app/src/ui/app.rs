@@ -3,7 +3,7 @@
 use leptos::{prelude::*, server_fn::ServerFn};
 use leptos_meta::{provide_meta_context, MetaTags, Stylesheet, Title};
 use leptos_router::{
-    components::{Route, Router, Routes},
+    components::{Route, Router, Routes, A},
     path, SsrMode,
 };
 
@@ -118,6 +118,17 @@ pub fn App() -> impl IntoView {
                 </Routes>
             </main>
         </Router>
+    }
+}
+
+/// What a page for signed-in players shows a visitor: "Sign in to {what}."
+#[component]
+pub fn SignInFirst(what: &'static str) -> impl IntoView {
+    view! {
+        <p class="notice">
+            <A href="/signin">"Sign in"</A>
+            {format!(" to {what}.")}
+        </p>
     }
 }
 

@@ -5,7 +5,7 @@ use leptos::prelude::*;
 use leptos_router::{components::A, hooks::use_params_map};
 
 use super::{
-    app::{not_found_status, use_session, PageTitle},
+    app::{not_found_status, use_session, PageTitle, SignInFirst},
     chat::SayHi,
     form::Failed,
 };
@@ -30,13 +30,7 @@ pub fn ProfilePage() -> impl IntoView {
                         view! { <ProfileCard profile is_me /> }.into_any()
                     }
                     (Ok(None), _) => {
-                        view! {
-                            <p class="notice">
-                                <A href="/signin">"Sign in"</A>
-                                " to see players."
-                            </p>
-                        }
-                            .into_any()
+                        view! { <SignInFirst what="see players" /> }.into_any()
                     }
                     (_, Err(AppError::NotFound(_))) => {
                         not_found_status();

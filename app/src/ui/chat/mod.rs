@@ -8,7 +8,7 @@ use leptos::prelude::*;
 use leptos_router::{components::A, hooks::use_params_map};
 
 use super::{
-    app::{not_found_status, use_session},
+    app::{not_found_status, use_session, SignInFirst},
     form::Failed,
     live::use_live,
 };
@@ -80,13 +80,7 @@ fn SignedInChats(open: Option<i64>) -> impl IntoView {
                 match session.me.await {
                     Ok(Some(me)) => view! { <Chats me=me.id open list page /> }.into_any(),
                     Ok(None) => {
-                        view! {
-                            <p class="notice">
-                                <A href="/signin">"Sign in"</A>
-                                " to see your chats."
-                            </p>
-                        }
-                            .into_any()
+                        view! { <SignInFirst what="see your chats" /> }.into_any()
                     }
                     Err(error) => view! { <Failed error /> }.into_any(),
                 }
