@@ -31,6 +31,10 @@ locked_wasm_bindgen() {
   awk '/^name = "wasm-bindgen"$/ { getline; gsub(/"/, "", $3); print $3; exit }' "$ROOT/Cargo.lock"
 }
 
+# Tools that `cargo install` puts in Cargo's bin directory must be found on PATH, also when
+# CARGO_HOME points somewhere else (a fresh package cache, say).
+export PATH="${CARGO_HOME:-$HOME/.cargo}/bin:$PATH"
+
 ensure_rust_tools() {
   rustup target list --installed | grep -qx wasm32-unknown-unknown \
     || { say "adding the wasm32 target"; rustup target add wasm32-unknown-unknown; }
@@ -56,6 +60,17 @@ ensure_sqlx_cli() {
     cargo install sqlx-cli --locked --version "$SQLX_CLI_VERSION" \
       --no-default-features --features postgres,rustls
   fi
+}
+
+# Downloads every package Cargo.lock names, for every platform, and from then on forbids Cargo
+# the network: a build step that needs a package the scripts did not fetch (or a Cargo.lock that
+# no longer matches the manifests) fails at once with Cargo's own message, instead of passing
+# on a machine whose package cache happens to hold it and failing on a new one.
+fetch_crates_then_go_offline() {
+  say "cargo fetch --locked (every package in Cargo.lock)"
+  cargo fetch --locked --manifest-path "$ROOT/Cargo.toml" \
+    || die "cargo fetch failed: Cargo.lock does not match the manifests, or a package could not be downloaded"
+  export CARGO_NET_OFFLINE=true
 }
 
 # Leaflet's files into public/leaflet, and binaryen's wasm-opt on PATH (release builds).

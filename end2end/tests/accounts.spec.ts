@@ -12,7 +12,7 @@ test.describe("a new player", () => {
     // The browser's position becomes the home; the page returns to the map.
     await expect(page).toHaveURL(/\/$/);
     await expect(page.getByTestId("signed-in-as")).toHaveText(name);
-    await expect(page.getByRole("link", { name: "Paris, Ile-de-France, France" })).toBeVisible();
+    await expect(page.getByRole("link", { name: "Paris, Île-de-France, France" })).toBeVisible();
 
     const mine = marker(page, `${name} (you)`);
     await expect(mine).toBeVisible();

@@ -35,10 +35,135 @@ async fn the_catalogue_loads_once_even_when_instances_start_together() {
     assert_eq!(i64::from(recorded), cities);
 }
 
+/// A database that holds an older catalogue (other ids, other names) and two players: one who
+/// picked Paris by name, one whose browser reported a position in central Lagos that the old
+/// catalogue snapped to a suburb.
 #[tokio::test]
-async fn nearest_city_and_search() {
+async fn an_older_catalogue_is_replaced_and_every_home_moves_to_its_new_city() {
+    let url = empty_database().await;
+    let pool = PgPool::connect(&url).await.unwrap();
+    db::migrate(&pool).await.unwrap();
+    sqlx::raw_sql(
+        r"insert into countries values ('FR', 'France', 46, 2), ('NG', 'Nigeria', 9, 8);
+          insert into regions values (1, 'FR', 'Ile-de-France', 48.8, 2.3),
+                                     (2, 'NG', 'Lagos', 6.5, 3.4);
+          insert into cities (id, region_id, name, lat, lon)
+              values (1, 1, 'Paris', 48.85341, 2.3488), (2, 2, 'Somolu', 6.53891, 3.3742);
+          insert into place_catalogue (source, cities) values ('an older extract', 2);
+          insert into players (handle, display_name, password_hash, home_city_id)
+              values ('amelie', 'Amélie', 'x', 1);
+          insert into players (handle, display_name, password_hash, home_city_id, home_lat, home_lon)
+              values ('tunde', 'Tunde', 'x', 2, 6.5244, 3.3792);",
+    )
+    .execute(&pool)
+    .await
+    .unwrap();
+    let before: i64 =
+        sqlx::query_scalar("select count(*) from events where kind = 'player_updated'")
+            .fetch_one(&pool)
+            .await
+            .unwrap();
+
+    places::ensure_catalogue(&pool).await.unwrap();
+
+    let homes: Vec<(String, i32, String, String)> = sqlx::query_as(
+        "select p.handle, c.city_id, c.city, c.region from players p
+         join city_places c on c.city_id = p.home_city_id order by p.handle",
+    )
+    .fetch_all(&pool)
+    .await
+    .unwrap();
+    assert_eq!(
+        homes,
+        [
+            (
+                "amelie".into(),
+                2_988_507,
+                "Paris".into(),
+                "Île-de-France".into()
+            ),
+            ("tunde".into(), 2_332_459, "Lagos".into(), "Lagos".into()),
+        ]
+    );
+    let (source, cities): (String, i32) =
+        sqlx::query_as("select source, cities from place_catalogue")
+            .fetch_one(&pool)
+            .await
+            .unwrap();
+    assert_eq!(source, places::SOURCE);
+    assert!(cities > 150_000, "{cities}");
+    let after: i64 =
+        sqlx::query_scalar("select count(*) from events where kind = 'player_updated'")
+            .fetch_one(&pool)
+            .await
+            .unwrap();
+    assert_eq!(after - before, 2, "open maps hear of both moves");
+    // The foreign key holds again once the replacement has committed.
+    let dangling = sqlx::query("update players set home_city_id = 1 where handle = 'amelie'")
+        .execute(&pool)
+        .await;
+    assert!(dangling.is_err(), "city 1 is gone");
+}
+
+#[tokio::test]
+async fn a_position_snaps_to_the_place_a_person_would_name() {
     let app = spawn_app().await;
-    let (paris, km) = places::nearest_city(&app.pool, 48.8606, 2.3376)
+    // (position, expected city, country): a much larger place a few km away wins over the
+    // suburb or district whose centre is nearest; a town stays itself beside a big city.
+    let cases = [
+        ((6.5244, 3.3792), "Lagos", "NG"),  // nearest: the suburb Shomolu
+        ((48.8606, 2.3376), "Paris", "FR"), // nearest: Paris 01 Louvre
+        ((52.52, 13.40), "Berlin", "DE"),   // nearest: Mitte
+        ((35.6895, 139.6917), "Tokyo", "JP"),
+        ((48.9362, 2.3574), "Saint-Denis", "FR"), // 9 km from Paris, a town of its own
+        ((48.8049, 2.1204), "Versailles", "FR"),
+        ((78.22, 15.65), "Longyearbyen", "SJ"), // far north, where planar degrees mislead
+    ];
+    for ((lat, lon), city, country) in cases {
+        let (id, km) = places::snap_to_city(&app.pool, lat, lon)
+            .await
+            .unwrap()
+            .unwrap();
+        let home = places::home_of_city(&app.pool, id).await.unwrap().unwrap();
+        assert_eq!(
+            (home.city.as_str(), home.country_code.as_str()),
+            (city, country),
+            "{lat},{lon}"
+        );
+        assert!(km < 10.0, "{city}: {km} km");
+    }
+}
+
+#[tokio::test]
+async fn search_ranks_exact_names_then_bigger_places() {
+    let app = spawn_app().await;
+    let labels = |found: Vec<app::model::CitySuggestion>| {
+        found.into_iter().map(|c| c.label).collect::<Vec<_>>()
+    };
+    let lagos = labels(places::search_cities(&app.pool, "Lagos").await.unwrap());
+    assert_eq!(lagos[0], "Lagos, Nigeria", "{lagos:?}");
+    assert!(
+        lagos.iter().position(|l| l.ends_with("Portugal")) > Some(0),
+        "{lagos:?}"
+    );
+    let tokyo = labels(places::search_cities(&app.pool, "toky").await.unwrap());
+    assert_eq!(tokyo[0], "Tokyo, Japan", "{tokyo:?}");
+    // A small town is found by its full name even among bigger places that share its prefix.
+    let small = labels(
+        places::search_cities(&app.pool, "Longyearbyen")
+            .await
+            .unwrap(),
+    );
+    assert_eq!(
+        small[0], "Longyearbyen, Svalbard, Svalbard and Jan Mayen",
+        "{small:?}"
+    );
+}
+
+#[tokio::test]
+async fn snapping_and_search() {
+    let app = spawn_app().await;
+    let (paris, km) = places::snap_to_city(&app.pool, 48.8606, 2.3376)
         .await
         .unwrap()
         .unwrap();
@@ -52,18 +177,7 @@ async fn nearest_city_and_search() {
     );
     assert!(km < 5.0, "{km}");
 
-    // Far north, where planar distance in degrees misleads: Longyearbyen, Svalbard.
-    let (city, _) = places::nearest_city(&app.pool, 78.22, 15.65)
-        .await
-        .unwrap()
-        .unwrap();
-    let home = places::home_of_city(&app.pool, city)
-        .await
-        .unwrap()
-        .unwrap();
-    assert_eq!(home.country_code, "SJ", "{home:?}");
-
-    let (_, km) = places::nearest_city(&app.pool, 0.0, -30.0)
+    let (_, km) = places::snap_to_city(&app.pool, 0.0, -30.0)
         .await
         .unwrap()
         .unwrap();
@@ -76,7 +190,7 @@ async fn nearest_city_and_search() {
     assert!(
         found
             .iter()
-            .any(|c| c.label == "Paris, Ile-de-France, France"),
+            .any(|c| c.label == "Paris, Île-de-France, France"),
         "{found:?}"
     );
     assert!(found.len() <= 10);
@@ -105,7 +219,7 @@ async fn a_home_from_a_position_shows_only_the_city_centre() {
     let home: serde_json::Value = response.json().await.unwrap();
     assert_eq!(home["city"], "Paris");
     assert_eq!(home["country"], "France");
-    assert_eq!(home["region"], "Ile-de-France");
+    assert_eq!(home["region"], "Île-de-France");
 
     // The exact position is stored, but no answer carries it.
     let (lat, lon): (f64, f64) = sqlx::query_as("select home_lat, home_lon from players")

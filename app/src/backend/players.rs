@@ -126,7 +126,7 @@ pub async fn on_map(pool: &PgPool, presence_timeout: Duration) -> Result<Vec<Map
         .collect())
 }
 
-/// Sets the home from the browser's reported position: the nearest known city, refused when
+/// Sets the home from the browser's reported position: the city it snaps to, refused when
 /// that city is too far away (a position at sea). The exact position is kept, private.
 pub async fn set_home_from_position(
     pool: &PgPool,
@@ -135,7 +135,7 @@ pub async fn set_home_from_position(
     lon: f64,
 ) -> Result<Home, AppError> {
     let (lat, lon) = rules::position(lat, lon)?;
-    let nearest = places::nearest_city(pool, lat, lon).await?;
+    let nearest = places::snap_to_city(pool, lat, lon).await?;
     let city = match nearest {
         Some((city, km)) if places::within_reach(km) => city,
         Some((_, km)) => {

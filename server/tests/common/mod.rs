@@ -37,8 +37,8 @@ fn url_for(database: &str) -> String {
     format!("{base}/{database}")
 }
 
-/// A name that changes whenever a migration does, so a kept cluster never serves a stale
-/// template.
+/// A name that changes whenever a migration or the place extract does, so a kept cluster never
+/// serves a stale template.
 fn template_name() -> String {
     let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../migrations");
     let mut files: Vec<_> = std::fs::read_dir(&dir)
@@ -47,6 +47,7 @@ fn template_name() -> String {
         .collect();
     files.sort();
     let mut hasher = DefaultHasher::new();
+    places::SOURCE.hash(&mut hasher);
     for file in files {
         file.file_name().hash(&mut hasher);
         std::fs::read(&file).expect("migration").hash(&mut hasher);
