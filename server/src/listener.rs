@@ -5,11 +5,19 @@
 //! no one is listening: by design for ephemeral messages; a stream whose sign-out is lost
 //! that way lives on until it closes.
 //!
-//! Notifications are only a wake-up. They are not durable: when the listening connection
-//! dies, sqlx reconnects silently and whatever was sent meanwhile is lost. So the listener
-//! catches up from its cursor after every wake-up, after every reconnect (sqlx reports one as
-//! `Ok(None)`), and on a short timer whatever happens. Ids become visible in commit order
-//! (see the events migration), so reading "after the cursor" never skips an event.
+//! Notifications are only a wake-up. They are not durable: whatever is sent while the
+//! listening connection is down is lost. So the listener catches up from its cursor after
+//! every wake-up, after every reconnect, and on a short timer whatever happens. Ids become
+//! visible in commit order (see the events migration), so reading "after the cursor" never
+//! skips an event.
+//!
+//! A listening connection never serves anything else. It comes from a one-connection pool of
+//! its own (application name `meridian-listener`), never from the shared pool: a connection
+//! that has run `LISTEN` and goes back to a pool hands its next user a `NotificationResponse`
+//! in the middle of a query. Nor is a receive ever cancelled: one task owns the listener and
+//! only waits on it, handing what arrives over a channel, so no `select!` can drop sqlx's
+//! internal reconnect half-way. When the connection is lost the whole listener is dropped
+//! and a new one is made; `/readyz` answers 503 until it listens again.
 
 use std::{sync::Arc, time::Duration};
 
@@ -17,28 +25,53 @@ use app::backend::{
     realtime::{log, Hub, Message, EPHEMERAL_CHANNEL},
     sessions,
 };
-use sqlx::{postgres::PgListener, PgPool};
-use tokio::sync::watch;
+use sqlx::{
+    postgres::{PgListener, PgNotification, PgPoolOptions},
+    PgPool,
+};
+use tokio::sync::{mpsc, watch};
 
 pub const CHANNEL: &str = "meridian_events";
 /// Upper bound on delivery delay when a notification is lost.
 const POLL: Duration = Duration::from_millis(500);
 const BATCH: i64 = 500;
+/// Shown in `pg_stat_activity` for the listening connection.
+pub const APPLICATION_NAME: &str = "meridian-listener";
+/// Waits between failed attempts to listen: none after a connection that had been up, then
+/// doubling to this cap while the database refuses.
+const MAX_BACKOFF: Duration = Duration::from_secs(2);
 
 /// Runs until `stop` turns true. Failures are logged and retried; they never end the task.
 pub async fn run(pool: PgPool, hub: Arc<Hub>, mut stop: watch::Receiver<bool>) {
     let mut cursor: Option<i64> = None;
+    let mut backoff = Duration::ZERO;
     while !*stop.borrow() {
-        if let Err(err) = listen(&pool, &hub, &mut cursor, &mut stop).await {
-            hub.set_listening(false);
-            tracing::warn!(%err, "event listener failed; retrying");
-            tokio::select! {
-                _ = tokio::time::sleep(Duration::from_secs(1)) => {}
-                _ = stop.changed() => {}
-            }
+        let mut was_up = false;
+        let result = listen(&pool, &hub, &mut cursor, &mut stop, &mut was_up).await;
+        hub.set_listening(false);
+        let Err(err) = result else { break };
+        backoff = if was_up {
+            Duration::ZERO
+        } else {
+            (backoff * 2).clamp(Duration::from_millis(100), MAX_BACKOFF)
+        };
+        tracing::warn!(%err, retry_in_ms = backoff.as_millis() as u64, "event listener down");
+        tokio::select! {
+            _ = tokio::time::sleep(backoff) => {}
+            _ = stop.changed() => {}
         }
     }
-    hub.set_listening(false);
+}
+
+/// Why a listener ended.
+#[derive(Debug, thiserror::Error)]
+enum ListenError {
+    #[error("{0}")]
+    Database(#[from] sqlx::Error),
+    #[error("{0}")]
+    Read(#[from] app::error::AppError),
+    #[error("the listening connection was lost")]
+    Lost,
 }
 
 async fn listen(
@@ -46,8 +79,21 @@ async fn listen(
     hub: &Hub,
     cursor: &mut Option<i64>,
     stop: &mut watch::Receiver<bool>,
-) -> Result<(), Box<dyn std::error::Error + Send + Sync>> {
-    let mut listener = PgListener::connect_with(pool).await?;
+    was_up: &mut bool,
+) -> Result<(), ListenError> {
+    let options = pool
+        .connect_options()
+        .as_ref()
+        .clone()
+        .application_name(APPLICATION_NAME);
+    let own = PgPoolOptions::new()
+        .max_connections(1)
+        .idle_timeout(None)
+        .max_lifetime(None)
+        .acquire_timeout(Duration::from_secs(10))
+        .connect_with(options)
+        .await?;
+    let mut listener = PgListener::connect_with(&own).await?;
     listener
         .listen_all([CHANNEL, EPHEMERAL_CHANNEL, sessions::ENDED_CHANNEL])
         .await?;
@@ -55,15 +101,19 @@ async fn listen(
     if cursor.is_none() {
         *cursor = Some(log::latest_id(pool).await?);
     }
+    let mut woken = Receiving::start(listener);
+    // Whatever committed while no one listened.
+    catch_up(pool, hub, cursor).await?;
     hub.set_listening(true);
+    *was_up = true;
     tracing::info!(cursor = ?cursor, "event listener up");
     let mut poll = tokio::time::interval(POLL);
     poll.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
     loop {
         tokio::select! {
-            woke = listener.try_recv() => match woke? {
+            woke = woken.next() => match woke.ok_or(ListenError::Lost)? {
                 // Ephemeral messages travel in the notification itself and are not caught up.
-                Some(note) if note.channel() == EPHEMERAL_CHANNEL => {
+                note if note.channel() == EPHEMERAL_CHANNEL => {
                     match serde_json::from_str::<Message>(note.payload()) {
                         Ok(message) => hub.publish(Arc::new(message)),
                         Err(err) => tracing::warn!(%err, "unreadable ephemeral message"),
@@ -71,17 +121,59 @@ async fn listen(
                     continue;
                 }
                 // A signed-out session's streams end here, on every instance.
-                Some(note) if note.channel() == sessions::ENDED_CHANNEL => {
+                note if note.channel() == sessions::ENDED_CHANNEL => {
                     hub.end_session(note.payload());
                     continue;
                 }
-                Some(_) => {}
-                None => tracing::warn!("event listener reconnected; catching up from the cursor"),
+                _ => {}
             },
             _ = poll.tick() => {}
             _ = stop.changed() => return Ok(()),
         }
         catch_up(pool, hub, cursor).await?;
+    }
+}
+
+/// The task that owns a listener and only ever waits on it. Dropping this aborts the task,
+/// and with it the listener and its own pool.
+struct Receiving {
+    notes: mpsc::Receiver<PgNotification>,
+    task: tokio::task::JoinHandle<()>,
+}
+
+impl Receiving {
+    fn start(mut listener: PgListener) -> Self {
+        let (tx, notes) = mpsc::channel(256);
+        let task = tokio::spawn(async move {
+            // `try_recv` reports a lost connection as `Ok(None)` and would reconnect inside
+            // the next call; this task ends instead, and the caller makes a new listener.
+            loop {
+                match listener.try_recv().await {
+                    Ok(Some(note)) => {
+                        if tx.send(note).await.is_err() {
+                            return;
+                        }
+                    }
+                    Ok(None) => return,
+                    Err(err) => {
+                        tracing::warn!(%err, "event listener connection failed");
+                        return;
+                    }
+                }
+            }
+        });
+        Self { notes, task }
+    }
+
+    /// The next notification, or `None` once the connection is gone.
+    async fn next(&mut self) -> Option<PgNotification> {
+        self.notes.recv().await
+    }
+}
+
+impl Drop for Receiving {
+    fn drop(&mut self) {
+        self.task.abort();
     }
 }
 

@@ -3,17 +3,25 @@
 
 use std::time::Duration;
 
-use sqlx::{postgres::PgPoolOptions, PgPool};
+use sqlx::{
+    postgres::{PgConnectOptions, PgPoolOptions},
+    PgPool,
+};
 
 use super::places;
+
+/// Shown in `pg_stat_activity` for the shared pool's connections (the event listener has a
+/// connection of its own, with a name of its own).
+pub const APPLICATION_NAME: &str = "meridian";
 
 /// Connects, migrates and loads the catalogue. Fails loudly: a server that cannot migrate
 /// must not start.
 pub async fn prepare(database_url: &str, max_connections: u32) -> Result<PgPool, sqlx::Error> {
+    let options: PgConnectOptions = database_url.parse()?;
     let pool = PgPoolOptions::new()
         .max_connections(max_connections)
         .acquire_timeout(Duration::from_secs(10))
-        .connect(database_url)
+        .connect_with(options.application_name(APPLICATION_NAME))
         .await?;
     migrate(&pool).await?;
     places::ensure_catalogue(&pool).await?;
