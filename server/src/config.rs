@@ -47,6 +47,18 @@ where
     }
 }
 
+/// Like [`parse`], for a number of seconds that must be at least one and fit in 32 bits.
+fn positive(name: &'static str, default: u64) -> Result<u64, ConfigError> {
+    let value = parse(name, default)?;
+    if value == 0 || value > i32::MAX as u64 {
+        return Err(ConfigError::Invalid {
+            name,
+            reason: format!("{value}: must be from 1 to {}", i32::MAX),
+        });
+    }
+    Ok(value)
+}
+
 impl Config {
     pub fn from_env() -> Result<Self, ConfigError> {
         let defaults = Settings::default();
@@ -69,6 +81,10 @@ impl Config {
                 keep_alive: Duration::from_secs(parse(
                     "MERIDIAN_KEEP_ALIVE_SECS",
                     defaults.keep_alive.as_secs(),
+                )?),
+                round_length: Duration::from_secs(positive(
+                    "MERIDIAN_ROUND_SECS",
+                    defaults.round_length.as_secs(),
                 )?),
             },
             json_logs: var("MERIDIAN_LOG_FORMAT").is_some_and(|f| f == "json"),

@@ -8,6 +8,7 @@ pub mod listener;
 pub mod ops;
 pub mod presence;
 pub mod retention;
+pub mod rounds;
 pub mod sse;
 pub mod telemetry;
 
@@ -175,6 +176,11 @@ pub async fn start(config: Config) -> Result<Running, StartError> {
     tokio::spawn(retention::run(
         state.pool.clone(),
         config.event_retention,
+        stop.clone(),
+    ));
+    tokio::spawn(rounds::run(
+        state.pool.clone(),
+        config.settings.round_length,
         stop.clone(),
     ));
     tokio::spawn(presence::run(state.clone(), stop));

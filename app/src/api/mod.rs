@@ -4,6 +4,7 @@
 
 pub mod account;
 pub mod chat;
+pub mod game;
 pub mod home;
 pub mod map;
 pub mod player;

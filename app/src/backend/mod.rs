@@ -5,6 +5,7 @@ pub mod accounts;
 pub mod chats;
 pub mod db;
 pub mod error;
+pub mod game;
 pub mod places;
 pub mod players;
 pub mod realtime;
@@ -32,6 +33,8 @@ pub struct Settings {
     /// has gone is only noticed when something is written to it, so this also bounds how
     /// late a departure is noticed.
     pub keep_alive: std::time::Duration,
+    /// How long a round of the game lasts (an hour; tests and demos use seconds).
+    pub round_length: std::time::Duration,
 }
 
 impl Default for Settings {
@@ -42,6 +45,7 @@ impl Default for Settings {
             secure_cookies: false,
             presence_timeout: std::time::Duration::from_secs(20),
             keep_alive: std::time::Duration::from_secs(15),
+            round_length: std::time::Duration::from_secs(3600),
         }
     }
 }

@@ -3,7 +3,7 @@
 
 use serde::{Deserialize, Serialize};
 
-use super::{ChatSummary, Home};
+use super::{Assigned, Award, ChatSummary, Home, Round, Task};
 
 /// A player as everyone may see them.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -32,6 +32,14 @@ pub enum Live {
         chat_id: i64,
         player_id: i64,
     },
+    /// A new round began: every page moves to it.
+    RoundStarted(Round),
+    /// My tasks for a round were chosen (in another tab, say).
+    TasksAssigned(Assigned),
+    /// One of my tasks completed; its points follow as a `PointsAwarded`.
+    TaskCompleted(Task),
+    /// Someone won points: boards and headers move.
+    PointsAwarded(Award),
     /// What the page holds may be stale beyond replay: refetch it.
     Resync,
 }

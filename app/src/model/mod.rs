@@ -1,6 +1,7 @@
 //! Types shared by the browser and the server, and the pure rules both sides check.
 
 pub mod chat;
+pub mod game;
 pub mod live;
 pub mod player;
 pub mod rules;
@@ -9,5 +10,6 @@ pub use chat::{
     apply_to_list, ChatList, ChatMessage, ChatPage, ChatSummary, MessagePage, Pending, Thread,
     Unread, UnreadCount,
 };
+pub use game::{Assigned, Award, GameView, Level, Round, RoundClock, Task, Tasks, Weights};
 pub use live::{Live, PublicPlayer};
 pub use player::{apply_live, CitySuggestion, Home, MapPlayer, MapView, Me, Profile};

@@ -97,7 +97,7 @@ pub fn apply_live(players: &mut Vec<MapPlayer>, message: &super::Live) -> Option
             entry.online = *online;
             Some(entry.clone())
         }
-        Live::Chat(_) | Live::Typing { .. } | Live::Resync => None,
+        _ => None,
     }
 }
 

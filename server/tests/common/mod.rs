@@ -188,18 +188,27 @@ pub async fn spawn_app() -> TestApp {
 }
 
 pub async fn spawn_app_on(database_url: String) -> TestApp {
+    spawn_app_with(database_url, test_settings()).await
+}
+
+/// The settings tests run with: no tiles, and short presence and keep-alive intervals.
+pub fn test_settings() -> Settings {
+    Settings {
+        tile_url: String::new(),
+        // Short, so presence tests see a departure in seconds.
+        presence_timeout: std::time::Duration::from_secs(2),
+        keep_alive: std::time::Duration::from_secs(1),
+        ..Settings::default()
+    }
+}
+
+pub async fn spawn_app_with(database_url: String, settings: Settings) -> TestApp {
     server::telemetry::init(false);
     let config = server::Config {
         database_url,
         db_pool: 5,
         addr: "127.0.0.1:0".parse().expect("addr"),
-        settings: Settings {
-            tile_url: String::new(),
-            // Short, so presence tests see a departure in seconds.
-            presence_timeout: std::time::Duration::from_secs(2),
-            keep_alive: std::time::Duration::from_secs(1),
-            ..Settings::default()
-        },
+        settings,
         json_logs: false,
         event_retention: std::time::Duration::from_secs(24 * 3600),
     };
