@@ -111,15 +111,17 @@ export type Instance = { baseURL: string; stop(): Promise<void> };
 
 /**
  * Starts another instance of the server on a free port, sharing the suite server's database
- * (DATABASE_URL comes from the environment), and waits until `/readyz` answers 200. Close the
+ * (DATABASE_URL comes from the environment unless `env` names another; `env` may set any of
+ * the server's variables), and waits until `/readyz` answers 200. Close the
  * browser contexts that use it before `stop()`: their event streams hold connections open.
  */
-export async function startInstance(): Promise<Instance> {
+export async function startInstance(env: Record<string, string> = {}): Promise<Instance> {
   const port = await freePort();
   const baseURL = `http://127.0.0.1:${port}`;
   const child = spawn(serverBinary(), [], {
     env: {
       ...process.env,
+      ...env,
       LEPTOS_SITE_ADDR: `127.0.0.1:${port}`,
       LEPTOS_SITE_ROOT: path.join(REPO, "target", "site"),
       LEPTOS_SITE_PKG_DIR: "pkg",

@@ -1,12 +1,13 @@
-//! The header: the brand, who is signed in and their home, the chats link with the number of
+//! The header: the brand, the round's countdown, who is signed in and their home, the chats link with the number of
 //! unread messages (kept current by the live feed), and the account links.
 
 use leptos::prelude::*;
 use leptos_router::components::A;
 
 use super::{
-    app::use_session,
+    game::RoundCountdown,
     live::{use_live, ConnectionBadge},
+    session::use_session,
 };
 use crate::{
     api::{account::SignOut, chat::unread_chats},
@@ -31,6 +32,7 @@ pub fn Header() -> impl IntoView {
     view! {
         <header class="site-header">
             <A href="/" attr:class="brand">"Meridian"</A>
+            <RoundCountdown />
             <nav aria-label="Account">
                 <Transition fallback=|| ()>
                     {move || Suspend::new(async move {
@@ -82,6 +84,9 @@ pub fn Header() -> impl IntoView {
 #[component]
 fn UnreadTotal(data: Unread, head: u64) -> impl IntoView {
     let live = use_live();
+    // The header is on every page: it keeps the live stream open everywhere.
+    let cursor = data.cursor;
+    Effect::new(move || live.connect(cursor));
     let counts = RwSignal::new(data);
     let seen = StoredValue::new(head);
     Effect::new(move || {

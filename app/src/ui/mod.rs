@@ -4,9 +4,13 @@
 pub mod account;
 pub mod app;
 pub mod chat;
+pub mod clock;
 pub mod form;
+pub mod game;
 pub mod home;
 pub mod layout;
 pub mod live;
 pub mod map;
+pub mod page;
 pub mod profile;
+pub mod session;

@@ -5,9 +5,10 @@ use leptos::prelude::*;
 use leptos_router::{components::A, hooks::use_params_map};
 
 use super::{
-    app::{not_found_status, use_session, PageTitle, SignInFirst},
     chat::SayHi,
     form::Failed,
+    page::{not_found_status, PageTitle, SignInFirst},
+    session::use_session,
 };
 use crate::{api::player::player_profile, error::AppError, model::Profile};
 

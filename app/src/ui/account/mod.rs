@@ -4,8 +4,8 @@ use leptos::prelude::*;
 use leptos_router::components::A;
 
 use super::{
-    app::use_session,
     form::{action_error, ErrorNote},
+    session::use_session,
 };
 use crate::api::account::{SignIn, SignUp};
 use crate::model::rules::{DISPLAY_NAME_MAX, HANDLE_MAX, HANDLE_MIN, PASSWORD_MAX, PASSWORD_MIN};

@@ -1,4 +1,5 @@
-//! What the conversation needs from the browser: the clock, fresh message keys, whether the
+//! What the conversation needs from the browser: the clock (from `ui::clock`), fresh message
+//! keys, whether the
 //! page is visible, and the scroll position of the message list. The server build renders
 //! without any of it, so there each is a plain answer.
 
@@ -8,10 +9,6 @@ use leptos::prelude::*;
 #[cfg(feature = "hydrate")]
 mod imp {
     use leptos::prelude::*;
-
-    pub fn now_ms() -> f64 {
-        js_sys::Date::now()
-    }
 
     /// A key no other send of this player is likely to have: the time and 48 random bits.
     pub fn new_client_key() -> String {
@@ -31,10 +28,6 @@ mod imp {
 
 #[cfg(not(feature = "hydrate"))]
 mod imp {
-    pub fn now_ms() -> f64 {
-        0.0
-    }
-
     pub fn new_client_key() -> String {
         String::new()
     }
@@ -46,7 +39,8 @@ mod imp {
     pub fn after_render(_: impl FnOnce() + 'static) {}
 }
 
-pub use imp::{new_client_key, now_ms, page_visible};
+pub use crate::ui::clock::now_ms;
+pub use imp::{new_client_key, page_visible};
 
 /// Whether the list is scrolled to (nearly) its end.
 pub fn near_bottom(list: NodeRef<Ol>) -> bool {

@@ -10,8 +10,8 @@ use leptos::{ev::SubmitEvent, html::Ol, prelude::*, task::spawn_local};
 use leptos_router::components::A;
 
 use super::browser;
-use crate::ui::app::PageTitle;
 use crate::ui::live::use_live;
+use crate::ui::page::PageTitle;
 use crate::{
     api::chat::{chat_history, mark_read, send_message, typing},
     model::{rules, ChatPage, Live, Thread},

@@ -8,9 +8,10 @@ use leptos::prelude::*;
 use leptos_router::{components::A, hooks::use_params_map};
 
 use super::{
-    app::{not_found_status, use_session, SignInFirst},
     form::Failed,
     live::use_live,
+    page::{not_found_status, SignInFirst},
+    session::use_session,
 };
 use crate::{
     api::chat::{list_chats, open_chat},

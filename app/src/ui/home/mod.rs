@@ -9,8 +9,8 @@ use leptos::prelude::*;
 use leptos_router::{components::Form, hooks::use_query_map};
 
 use super::{
-    app::use_session,
     form::{action_error, ErrorNote, Failed},
+    session::use_session,
 };
 use crate::{
     api::home::{search_cities, SetHomeCity, SetHomeFromPosition},

@@ -1,5 +1,11 @@
-//! The page's live feed: one server-sent event stream per tab, opened once a page has a
-//! snapshot to apply it to, and a small log of what arrived that components read in order.
+//! The page's live feed: one server-sent event stream per tab, opened once the components on
+//! the page have snapshots to apply it to, and a small log of what arrived that components
+//! read in order.
+//!
+//! Every component that holds a snapshot asks to connect from the event id its snapshot is
+//! current to; the stream opens once the first render is done, from the oldest of those ids,
+//! so no component misses an event. A component may then see events its snapshot already
+//! had: applying one is idempotent everywhere (upserts, versions, ids, totals).
 //!
 //! Components keep the sequence number of the last entry they applied and apply the newer
 //! ones; reading one "latest message" signal could miss messages that arrive in one tick.
@@ -42,6 +48,8 @@ pub struct LiveFeed {
     log: RwSignal<Vec<(u64, Live)>>,
     next: StoredValue<u64>,
     pub connection: RwSignal<Connection>,
+    /// The oldest id asked for while the stream is about to open.
+    pending: StoredValue<Option<i64>>,
     /// Bumped on `resync`: pages refetch what they hold.
     pub resyncs: RwSignal<u64>,
 }
@@ -52,25 +60,45 @@ impl LiveFeed {
             log: RwSignal::new(Vec::new()),
             next: StoredValue::new(1),
             connection: RwSignal::new(Connection::Idle),
+            pending: StoredValue::new(None),
             resyncs: RwSignal::new(0),
         }
     }
 
-    /// Starts the stream from `after` (the event id a page's snapshot is current to), unless
-    /// it is already running.
+    /// Starts the stream from `after` (the event id a component's snapshot is current to), or
+    /// from an older id another component asks for before it opens; once it runs, later
+    /// components apply what arrives after [`head`](Self::head) when their fetch began.
     pub fn connect(self, after: i64) {
-        if self.connection.get_untracked() != Connection::Idle {
-            return;
+        match self.connection.get_untracked() {
+            Connection::Idle => {
+                self.connection.set(Connection::Connecting);
+                self.pending.set_value(Some(after));
+                // After the components of this render have asked.
+                set_timeout(
+                    move || {
+                        let pending = self.pending.try_update_value(Option::take).flatten();
+                        if let Some(after) = pending {
+                            #[cfg(feature = "hydrate")]
+                            stream::open(self, after);
+                            #[cfg(not(feature = "hydrate"))]
+                            let _ = after;
+                        }
+                    },
+                    std::time::Duration::ZERO,
+                );
+            }
+            Connection::Connecting => self.pending.update_value(|pending| {
+                if let Some(oldest) = pending {
+                    *oldest = (*oldest).min(after);
+                }
+            }),
+            Connection::Live | Connection::Reconnecting => {}
         }
-        self.connection.set(Connection::Connecting);
-        #[cfg(feature = "hydrate")]
-        stream::open(self, after);
-        #[cfg(not(feature = "hydrate"))]
-        let _ = after;
     }
 
     /// Stops the stream (on signing out).
     pub fn disconnect(self) {
+        self.pending.set_value(None);
         #[cfg(feature = "hydrate")]
         stream::close();
         self.connection.set(Connection::Idle);

@@ -87,6 +87,14 @@ impl LiveMap {
         live
     }
 
+    /// Flies to a place at `zoom` (or the current zoom, if closer).
+    pub fn fly_to(&self, lat: f64, lon: f64, zoom: f64) {
+        self.map.with_value(|map| {
+            let zoom = zoom.max(map.get_zoom());
+            map.fly_to_with_zoom(&LatLng::new(lat, lon), zoom);
+        });
+    }
+
     /// Adds a player's marker, or updates it in place (they moved, were renamed, came online
     /// or left): an open popup stays open and a focused marker keeps the focus.
     pub fn upsert(&self, player: &MapPlayer) {

@@ -2,18 +2,24 @@
 //! distinct, a popup per marker, kept current by the live feed. Leaflet draws it in the
 //! browser; the server renders the frame and a plain list of the same players.
 
+mod browser;
 #[cfg(feature = "hydrate")]
 mod leaflet_map;
 
 use leptos::{html::Div, prelude::*};
 use leptos_router::components::A;
 
-use super::{app::use_session, chat::SayHi, form::Failed, live::use_live};
+use browser::MapHandle;
+
+use super::{chat::SayHi, form::Failed, game::GamePanel, live::use_live, session::use_session};
 use crate::{
     api::map::load_map,
     error::AppError,
-    model::{apply_live, MapView, Me},
+    model::{apply_live, MapView, Me, Task},
 };
+
+/// How close the map flies to a task's region.
+const REGION_ZOOM: f64 = 5.0;
 
 #[component]
 pub fn MapPage() -> impl IntoView {
@@ -61,63 +67,93 @@ fn SignedInMap(me: Me, view_data: Resource<Result<MapView, AppError>>) -> impl I
             </p>
         }
     });
+    // The task picked last: the map flies to its region and lists its players.
+    let focus = RwSignal::new(None::<Task>);
+    let me_id = me.id;
     view! {
         {no_home}
-        <Transition fallback=|| view! { <div class="map map-loading"></div> }>
-            {move || Suspend::new(async move {
-                match view_data.await {
-                    Ok(data) => view! { <WorldMap data me_id=me.id /> }.into_any(),
-                    Err(error) => view! { <Failed error /> }.into_any(),
-                }
-            })}
-        </Transition>
+        <div class="play">
+            <Transition fallback=|| view! { <div class="map map-loading"></div> }>
+                {move || Suspend::new(async move {
+                    match view_data.await {
+                        Ok(data) => view! { <WorldMap data me_id focus /> }.into_any(),
+                        Err(error) => view! { <Failed error /> }.into_any(),
+                    }
+                })}
+            </Transition>
+            <GamePanel me=me_id on_task=Callback::new(move |task| focus.set(Some(task))) />
+        </div>
     }
 }
 
 #[component]
-fn WorldMap(data: MapView, me_id: i64) -> impl IntoView {
+fn WorldMap(data: MapView, me_id: i64, focus: RwSignal<Option<Task>>) -> impl IntoView {
     let live = use_live();
     let container = NodeRef::<Div>::new();
     let players = RwSignal::new(data.players.clone());
 
-    #[cfg(feature = "hydrate")]
-    let map = {
-        let map = StoredValue::new_local(None::<leaflet_map::LiveMap>);
-        let data = data.clone();
-        Effect::new(move || {
-            if let Some(element) = container.get() {
-                map.set_value(Some(leaflet_map::LiveMap::mount(&element, &data, me_id)));
-                live.connect(data.cursor);
-            }
-        });
-        map
-    };
-    #[cfg(not(feature = "hydrate"))]
-    let _ = (&data, container);
+    let map = MapHandle::attach(container, data.clone(), me_id);
+    let cursor = data.cursor;
+    Effect::new(move || live.connect(cursor));
 
     // Apply what the live feed brings after this snapshot.
     let seen = StoredValue::new(live.head());
     Effect::new(move || {
         let last = live.since(seen.get_value(), |message| {
-            let changed = players
+            if let Some(player) = players
                 .try_update(|list| apply_live(list, message))
-                .flatten();
-            #[cfg(feature = "hydrate")]
-            if let Some(player) = changed {
-                map.with_value(|map| {
-                    if let Some(map) = map {
-                        map.upsert(&player);
-                    }
-                });
+                .flatten()
+            {
+                map.upsert(&player);
             }
-            #[cfg(not(feature = "hydrate"))]
-            let _ = changed;
         });
         seen.set_value(last);
     });
 
+    Effect::new(move || {
+        if let Some(task) = focus.get() {
+            map.fly_to(task.lat, task.lon, REGION_ZOOM);
+        }
+    });
+    let from_there = move || {
+        focus.get().map(|task| {
+            let here: Vec<_> = players.with(|list| {
+                list.iter()
+                    .filter(|p| {
+                        p.home.region == task.region && p.home.country_code == task.country_code
+                    })
+                    .cloned()
+                    .collect()
+            });
+            view! {
+                <section class="from-there card" aria-label=format!("Players from {}", task.place())>
+                    <h3>{format!("Players from {}", task.place())}</h3>
+                    <ul>
+                        {here
+                            .into_iter()
+                            .map(|p| {
+                                view! {
+                                    <li class:online=p.online>
+                                        <A href=format!("/players/{}", p.handle)>
+                                            {p.display_name.clone()}
+                                        </A>
+                                        " — "
+                                        {p.home.city.clone()}
+                                        " "
+                                        <SayHi with=p.id />
+                                    </li>
+                                }
+                            })
+                            .collect_view()}
+                    </ul>
+                </section>
+            }
+        })
+    };
+
     view! {
         <div class="map" node_ref=container role="region" aria-label="World map"></div>
+        {from_there}
         <details class="player-list">
             <summary>{move || format!("Players on the map ({})", players.read().len())}</summary>
             <ul>

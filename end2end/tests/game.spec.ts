@@ -1,0 +1,94 @@
+import { expect, test, type Page } from "@playwright/test";
+import pg from "pg";
+import { PARIS, TOKYO, newPlayer, startInstance, type Instance } from "./helpers";
+
+/**
+ * The game with rounds of a few seconds, on a server instance of its own with a database of
+ * its own: its rounds would otherwise reach the suite's other pages, and its world must hold
+ * only the players this test makes (tasks go to the regions of players who exist).
+ */
+const ROUND_SECS = 20;
+
+let instance: Instance;
+let database: string;
+let adminUrl: string;
+
+test.beforeAll(async () => {
+  adminUrl = process.env.DATABASE_URL ?? "";
+  database = `meridian_e2e_game_${process.pid}_${Date.now()}`;
+  const admin = new pg.Client({ connectionString: adminUrl });
+  await admin.connect();
+  await admin.query(`create database "${database}"`);
+  await admin.end();
+  const url = new URL(adminUrl);
+  url.pathname = `/${database}`;
+  instance = await startInstance({ DATABASE_URL: url.toString(), MERIDIAN_ROUND_SECS: String(ROUND_SECS) });
+});
+
+test.afterAll(async () => {
+  await instance?.stop();
+  const admin = new pg.Client({ connectionString: adminUrl });
+  await admin.connect();
+  await admin.query(`drop database if exists "${database}" with (force)`);
+  await admin.end();
+});
+
+/** Seconds left in the round, as the header shows it ("0:17"). */
+async function secondsLeft(page: Page): Promise<number> {
+  const text = (await page.getByTestId("round-countdown").textContent()) ?? "";
+  const [m, s] = text.split(":").map(Number);
+  return m * 60 + s;
+}
+
+test("a task for a region completes by saying hi to its player, and the next round brings new tasks", async ({
+  browser,
+}) => {
+  test.setTimeout(120_000);
+  const options = { baseURL: instance.baseURL };
+  const kenji = await newPlayer(browser, TOKYO, "kenji", options);
+  const amelie = await newPlayer(browser, PARIS, "amelie", options);
+  const a = amelie.page;
+
+  // Start with a round that has time left for the whole exchange.
+  const countdown = a.getByTestId("round-countdown");
+  await expect(countdown).toHaveText(/^\d+:\d\d$/);
+  if ((await secondsLeft(a)) < 12) {
+    await expect.poll(() => secondsLeft(a), { timeout: 15_000 }).toBeGreaterThan(12);
+    await a.reload();
+  }
+
+  const tasks = a.getByRole("list", { name: "Tasks" });
+  const task = tasks.getByRole("button", { name: /Talk to someone from Tokyo, Japan/ });
+  await expect(task).toBeVisible();
+  await expect(task).toContainText(/\+\d+/);
+  const worth = Number(((await task.locator(".task-points").textContent()) ?? "").replace("+", ""));
+  const round = await tasks.getAttribute("data-round");
+
+  // Picking the task lists the players from there; saying hi opens the chat.
+  await task.click();
+  const fromThere = a.getByRole("region", { name: "Players from Tokyo, Japan" });
+  await expect(fromThere).toContainText(kenji.name);
+  await fromThere.getByRole("button", { name: "Say hi" }).click();
+  await expect(a).toHaveURL(/\/chats\/\d+$/);
+  const box = a.getByRole("textbox", { name: "Message" });
+  await box.fill("Konnichiwa from Paris!");
+  await box.press("Enter");
+
+  // Live, on the chat page: the toast; back on the map, the task is done and the points count.
+  await expect(a.getByRole("status").filter({ hasText: "Task complete" })).toHaveText(
+    `Task complete, +${worth}: you talked to someone from Tokyo, Japan`,
+  );
+  await a.goto("/");
+  await expect(tasks.getByRole("button", { name: /Tokyo, Japan/ })).toContainText(`Done, +${worth}`);
+  await expect(a.getByTestId("my-points")).toHaveText(`${worth} points`);
+
+  // The round ends: without a reload, the countdown starts again and the tasks are the new
+  // round's (open again).
+  await expect(tasks).not.toHaveAttribute("data-round", round ?? "", { timeout: (ROUND_SECS + 5) * 1000 });
+  expect(await secondsLeft(a)).toBeGreaterThan(ROUND_SECS - 5);
+  await expect(tasks.getByRole("button", { name: /Tokyo, Japan/ })).not.toContainText("Done");
+  await expect(a.getByTestId("my-points")).toHaveText(`${worth} points`);
+
+  await kenji.context.close();
+  await amelie.context.close();
+});
