@@ -1,7 +1,6 @@
 //! What the conversation needs from the browser: the clock (from `ui::clock`), fresh message
-//! keys, whether the
-//! page is visible, and the scroll position of the message list. The server build renders
-//! without any of it, so there each is a plain answer.
+//! keys, whether the page is visible, and the scroll position of the message list. The server
+//! build renders without any of it, so there each is a plain answer.
 
 use leptos::html::Ol;
 use leptos::prelude::*;
