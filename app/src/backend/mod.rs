@@ -2,6 +2,7 @@
 //! in `api` call into here; nothing here renders.
 
 pub mod accounts;
+pub mod boards;
 pub mod chats;
 pub mod db;
 pub mod error;

@@ -159,15 +159,24 @@ pub struct GameView {
     pub cursor: i64,
 }
 
-/// An award on the points ledger, as every board hears of it.
+/// An award on the points ledger, as every board hears of it: who, how much, and the player's
+/// points in every board's window with this award.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Award {
     pub player_id: i64,
+    pub handle: String,
+    pub display_name: String,
+    pub country_code: Option<String>,
     pub points: i32,
     pub source: String,
     pub awarded_at: DateTime<Utc>,
-    /// The player's points, all time, with this award.
+    /// The round under way when it was awarded.
+    pub round_id: Option<i64>,
+    /// All time.
     pub total: i64,
+    pub week_total: i64,
+    pub month_total: i64,
+    pub round_total: i64,
 }
 
 /// Tasks chosen for a player, as their event carries them.

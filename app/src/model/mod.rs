@@ -1,11 +1,13 @@
 //! Types shared by the browser and the server, and the pure rules both sides check.
 
+pub mod board;
 pub mod chat;
 pub mod game;
 pub mod live;
 pub mod player;
 pub mod rules;
 
+pub use board::{Board, BoardRow, Scope, Window};
 pub use chat::{
     apply_to_list, ChatList, ChatMessage, ChatPage, ChatSummary, MessagePage, Pending, Thread,
     Unread, UnreadCount,
