@@ -1,13 +1,13 @@
 import { expect, test, type Page } from "@playwright/test";
 import pg from "pg";
-import { PARIS, TOKYO, newPlayer, startInstance, type Instance } from "./helpers";
+import { LIMA, PARIS, TOKYO, newPlayer, startInstance, type Instance } from "./helpers";
 
 /**
  * The game with rounds of a few seconds, on a server instance of its own with a database of
  * its own: its rounds would otherwise reach the suite's other pages, and its world must hold
  * only the players this test makes (tasks go to the regions of players who exist).
  */
-const ROUND_SECS = 20;
+const ROUND_SECS = 40;
 
 let instance: Instance;
 let database: string;
@@ -43,17 +43,21 @@ async function secondsLeft(page: Page): Promise<number> {
 test("a task for a region completes by saying hi to its player, and the next round brings new tasks", async ({
   browser,
 }) => {
-  test.setTimeout(120_000);
+  test.setTimeout(180_000);
   const options = { baseURL: instance.baseURL };
   const kenji = await newPlayer(browser, TOKYO, "kenji", options);
   const amelie = await newPlayer(browser, PARIS, "amelie", options);
   const a = amelie.page;
+  // Rosa watches this round's leaderboard.
+  const rosa = await newPlayer(browser, LIMA, "rosa", options);
+  await rosa.page.goto("/leaderboard?window=round");
+  const board = rosa.page.getByRole("table", { name: /This round/ });
 
   // Start with a round that has time left for the whole exchange.
   const countdown = a.getByTestId("round-countdown");
   await expect(countdown).toHaveText(/^\d+:\d\d$/);
-  if ((await secondsLeft(a)) < 12) {
-    await expect.poll(() => secondsLeft(a), { timeout: 15_000 }).toBeGreaterThan(12);
+  if ((await secondsLeft(a)) < 25) {
+    await expect.poll(() => secondsLeft(a), { timeout: 30_000 }).toBeGreaterThan(25);
     await a.reload();
   }
 
@@ -78,8 +82,12 @@ test("a task for a region completes by saying hi to its player, and the next rou
   await expect(a.getByRole("status").filter({ hasText: "Task complete" })).toHaveText(
     `Task complete, +${worth}: you talked to someone from Tokyo, Japan`,
   );
+  // Rosa's open board moved Amélie's row in, without a reload.
+  await expect(board.locator(`tr[data-player="${amelie.handle}"]`)).toContainText(`${worth}`);
+  await expect(board.locator(`tr[data-player="${amelie.handle}"] td`).first()).toHaveText("1");
   await a.goto("/");
   await expect(tasks.getByRole("button", { name: /Tokyo, Japan/ })).toContainText(`Done, +${worth}`);
+  await expect(a.getByRole("table", { name: /This round/ }).locator(`tr[data-player="${amelie.handle}"]`)).toBeVisible();
   await expect(a.getByTestId("my-points")).toHaveText(`${worth} points`);
 
   // The round ends: without a reload, the countdown starts again and the tasks are the new
@@ -91,4 +99,5 @@ test("a task for a region completes by saying hi to its player, and the next rou
 
   await kenji.context.close();
   await amelie.context.close();
+  await rosa.context.close();
 });

@@ -13,6 +13,7 @@ use super::{
     game::TaskToast,
     home::HomePage,
     layout::Header,
+    leaderboard::LeaderboardPage,
     live::LiveFeed,
     map::MapPage,
     page::NotFound,
@@ -74,6 +75,7 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("chats") view=ChatsPage ssr=SsrMode::Async />
                     <Route path=path!("chats/:id") view=ChatPage ssr=SsrMode::Async />
                     <Route path=path!("players/:handle") view=ProfilePage ssr=SsrMode::Async />
+                    <Route path=path!("leaderboard") view=LeaderboardPage ssr=SsrMode::Async />
                 </Routes>
             </main>
         </Router>

@@ -54,6 +54,7 @@ pub fn Header() -> impl IntoView {
                                     <span class="who" data-testid="signed-in-as">
                                         {me.display_name}
                                     </span>
+                                    <A href="/leaderboard">"Leaderboard"</A>
                                     <A href="/chats" attr:class="chats-link">
                                         "Chats"
                                         {badge}
@@ -67,6 +68,7 @@ pub fn Header() -> impl IntoView {
                             }
                             _ => {
                                 view! {
+                                    <A href="/leaderboard">"Leaderboard"</A>
                                     <A href="/signin">"Sign in"</A>
                                     <A href="/signup">"Sign up"</A>
                                 }

@@ -9,6 +9,7 @@ pub mod form;
 pub mod game;
 pub mod home;
 pub mod layout;
+pub mod leaderboard;
 pub mod live;
 pub mod map;
 pub mod page;

@@ -11,7 +11,10 @@ use leptos_router::components::A;
 
 use browser::MapHandle;
 
-use super::{chat::SayHi, form::Failed, game::GamePanel, live::use_live, session::use_session};
+use super::{
+    chat::SayHi, form::Failed, game::GamePanel, leaderboard::CompactBoard, live::use_live,
+    session::use_session,
+};
 use crate::{
     api::map::load_map,
     error::AppError,
@@ -82,6 +85,7 @@ fn SignedInMap(me: Me, view_data: Resource<Result<MapView, AppError>>) -> impl I
                 })}
             </Transition>
             <GamePanel me=me_id on_task=Callback::new(move |task| focus.set(Some(task))) />
+            <CompactBoard me=me_id />
         </div>
     }
 }
