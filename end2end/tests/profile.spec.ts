@@ -30,6 +30,8 @@ test("a profile from a marker says hi, and counts what was said", async ({ brows
     await profile(ana.page).getByRole("button", { name: "Say hi" }).click();
     await ana.page.waitForURL(/\/chats\/\d+$/);
     const chatUrl = ana.page.url();
+    // Typed before the page hydrates, the text would be reset: wait until it is live.
+    await expect(ana.page.getByRole("status", { name: "Connection" })).toHaveText("Live");
     const composer = ana.page.getByRole("form", { name: "Send a message" });
     await composer.getByLabel("Message").fill("bonjour de Paris");
     await composer.getByRole("button", { name: "Send" }).click();

@@ -281,6 +281,31 @@ async fn a_message_to_the_region_completes_the_task_once() {
         "{view}"
     );
 
+    // Kenji sees it on Amélie's profile: points, rank, the task, and today's bar.
+    let profile: serde_json::Value = app
+        .get_fn(&kenji, "player/profile", &[("handle", "amelie")])
+        .await
+        .json()
+        .await
+        .unwrap();
+    let game = &profile["game"];
+    assert_eq!(game["points"], task.points, "{profile}");
+    assert_eq!(game["points_week"], task.points);
+    assert_eq!(game["rank"], 1);
+    assert_eq!(game["tasks_completed"], 1);
+    let daily = game["daily"].as_array().unwrap();
+    assert_eq!(daily.len(), 30);
+    assert_eq!(daily[29]["points"], task.points, "today is last");
+    assert!(daily[..29].iter().all(|d| d["points"] == 0));
+    assert_eq!(game["latest"][0]["region"], "Tokyo");
+    let kenjis: serde_json::Value = app
+        .get_fn(&amelie, "player/profile", &[("handle", "kenji")])
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert!(kenjis["game"]["rank"].is_null(), "no points, no rank");
+
     // The ledger is append-only.
     let edit = sqlx::query("update points_ledger set points = 100")
         .execute(&app.pool)

@@ -15,7 +15,7 @@ use crate::{
     error::AppError,
     model::{
         game::{criticality, TASKS_PER_ROUND},
-        GameView, Round, RoundClock, Task, Tasks, Weights,
+        DayPoints, GameView, ProfileGame, Round, RoundClock, Task, Tasks, Weights,
     },
 };
 
@@ -175,4 +175,54 @@ pub async fn tasks(pool: &PgPool, me: i64, round: &Round) -> Result<Tasks, AppEr
     .fetch_all(pool)
     .await?;
     Ok(Tasks::Assigned(rows.into_iter().map(|t| t.0).collect()))
+}
+
+/// The game on a player's profile: points, rank, tasks, points per day over 30 days.
+pub async fn profile(pool: &PgPool, player: i64) -> Result<ProfileGame, AppError> {
+    let totals = sqlx::query!(
+        r#"with mine as (select coalesce(sum(points), 0)::bigint as points
+                         from points_ledger where player_id = $1)
+           select mine.points as "points!",
+                  (select coalesce(sum(points), 0)::bigint from points_ledger
+                   where player_id = $1 and awarded_at > now() - interval '7 days') as "week!",
+                  (select count(*) from tasks
+                   where player_id = $1 and completed_at is not null) as "tasks!",
+                  (select 1 + count(*) from (select sum(points) as total from points_ledger
+                                             group by player_id) t
+                   where t.total > mine.points) as "rank!"
+           from mine"#,
+        player
+    )
+    .fetch_one(pool)
+    .await?;
+    let daily = sqlx::query_as!(
+        DayPoints,
+        r#"select d.day as "day!", coalesce(sum(l.points), 0)::bigint as "points!"
+           from generate_series(0, 29) n
+           cross join lateral (select (now() at time zone 'utc')::date - n as day) d
+           left join points_ledger l
+                  on l.player_id = $1 and (l.awarded_at at time zone 'utc')::date = d.day
+           group by d.day
+           order by d.day"#,
+        player
+    )
+    .fetch_all(pool)
+    .await?;
+    let latest = sqlx::query_scalar!(
+        r#"select task_view(t) as "task!: Json<Task>" from tasks t
+           where t.player_id = $1 and t.completed_at is not null
+           order by t.completed_at desc
+           limit 5"#,
+        player
+    )
+    .fetch_all(pool)
+    .await?;
+    Ok(ProfileGame {
+        points: totals.points,
+        points_week: totals.week,
+        rank: (totals.points > 0).then_some(totals.rank),
+        tasks_completed: totals.tasks,
+        daily,
+        latest: latest.into_iter().map(|t| t.0).collect(),
+    })
 }

@@ -40,6 +40,7 @@ pub async fn profile(
     handle: &str,
     presence_timeout: Duration,
 ) -> Result<Profile, AppError> {
+    let cursor = super::realtime::log::latest_id(pool).await?;
     let row = sqlx::query!(
         r#"with p_id as (select id from players where handle = lower($1)),
            talked as (
@@ -74,7 +75,10 @@ pub async fn profile(
         Some(city) => places::home_of_city(pool, city).await?,
         None => None,
     };
+    let game = super::game::profile(pool, row.id).await?;
     Ok(Profile {
+        game,
+        cursor,
         id: row.id,
         handle: row.handle,
         display_name: row.display_name,

@@ -179,6 +179,50 @@ pub struct Award {
     pub round_total: i64,
 }
 
+/// The game on a player's profile.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ProfileGame {
+    pub points: i64,
+    pub points_week: i64,
+    /// All-time rank among everyone with points (ties share it); none without points.
+    pub rank: Option<i64>,
+    pub tasks_completed: i64,
+    /// Points per UTC day, the last 30 days, oldest first (today last).
+    pub daily: Vec<DayPoints>,
+    /// The latest completed tasks, newest first.
+    pub latest: Vec<Task>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct DayPoints {
+    pub day: chrono::NaiveDate,
+    pub points: i64,
+}
+
+impl ProfileGame {
+    /// Applies an award of this player's (the profile is open while they play).
+    pub fn apply(&mut self, award: &Award) {
+        self.points = award.total;
+        self.points_week = award.week_total;
+        let day = award.awarded_at.date_naive();
+        match self.daily.iter_mut().find(|d| d.day == day) {
+            Some(today) => today.points += i64::from(award.points),
+            None => {
+                self.daily.push(DayPoints {
+                    day,
+                    points: i64::from(award.points),
+                });
+                if self.daily.len() > 30 {
+                    self.daily.remove(0);
+                }
+            }
+        }
+        if award.source.starts_with("task:") {
+            self.tasks_completed += 1;
+        }
+    }
+}
+
 /// Tasks chosen for a player, as their event carries them.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Assigned {

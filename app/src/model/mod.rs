@@ -12,6 +12,9 @@ pub use chat::{
     apply_to_list, ChatList, ChatMessage, ChatPage, ChatSummary, MessagePage, Pending, Thread,
     Unread, UnreadCount,
 };
-pub use game::{Assigned, Award, GameView, Level, Round, RoundClock, Task, Tasks, Weights};
+pub use game::{
+    Assigned, Award, DayPoints, GameView, Level, ProfileGame, Round, RoundClock, Task, Tasks,
+    Weights,
+};
 pub use live::{Live, PublicPlayer};
 pub use player::{apply_live, CitySuggestion, Home, MapPlayer, MapView, Me, Profile};

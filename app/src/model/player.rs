@@ -42,6 +42,9 @@ pub struct Profile {
     pub countries_talked_to: i64,
     /// The chat between the viewer and this player, if there is one.
     pub chat_id: Option<i64>,
+    pub game: super::ProfileGame,
+    /// The newest event id when this was read: the live stream resumes from here.
+    pub cursor: i64,
 }
 
 /// The signed-in player.

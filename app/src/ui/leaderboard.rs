@@ -170,7 +170,12 @@ pub fn BoardTable(board: Board, head: u64, me: Option<i64>, compact: bool) -> im
                         </tr>
                     </thead>
                     <tbody>
-                        {rows.into_iter().map(|row| view! { <Row row me /> }).collect_view()}
+                        // Erased types: the nested view types otherwise overflow the
+                        // compiler's query depth in the server build.
+                        {rows
+                            .into_iter()
+                            .map(|row| view! { <Row row me /> }.into_any())
+                            .collect_view()}
                         {mine_apart
                             .map(|row| {
                                 view! {
@@ -179,6 +184,7 @@ pub fn BoardTable(board: Board, head: u64, me: Option<i64>, compact: bool) -> im
                                     </tr>
                                     <Row row me />
                                 }
+                                    .into_any()
                             })}
                     </tbody>
                 </table>
@@ -191,13 +197,12 @@ pub fn BoardTable(board: Board, head: u64, me: Option<i64>, compact: bool) -> im
 #[component]
 fn Row(row: BoardRow, me: Option<i64>) -> impl IntoView {
     let mine = Some(row.player_id) == me;
+    let name =
+        view! { <A href=format!("/players/{}", row.handle)>{row.display_name}</A> }.into_any();
     view! {
         <tr class:mine=mine data-player=row.handle.clone()>
             <td>{row.rank}</td>
-            <td>
-                <A href=format!("/players/{}", row.handle)>{row.display_name}</A>
-                {mine.then_some(" (you)")}
-            </td>
+            <td>{name} {mine.then_some(" (you)")}</td>
             <td>{row.country_code.unwrap_or_default()}</td>
             <td class="points">{row.points}</td>
         </tr>

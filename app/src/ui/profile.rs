@@ -1,5 +1,5 @@
 //! `/players/:handle`: a player's profile (who they are, where they live, how much they have
-//! talked) with "Say hi". Points, rank and tasks join it when the game awards them.
+//! talked) with "Say hi", and their game (points, rank, tasks, points per day).
 
 use leptos::prelude::*;
 use leptos_router::{components::A, hooks::use_params_map};
@@ -7,6 +7,8 @@ use leptos_router::{components::A, hooks::use_params_map};
 use super::{
     chat::SayHi,
     form::Failed,
+    game::ProfileGameSection,
+    live::use_live,
     page::{not_found_status, PageTitle, SignInFirst},
     session::use_session,
 };
@@ -18,17 +20,22 @@ pub fn ProfilePage() -> impl IntoView {
     let params = use_params_map();
     let handle = Memo::new(move |_| params.read().get("handle").unwrap_or_default());
     // Above the suspense that reads it (the server runs a suspense's contents twice).
+    let live = use_live();
     let profile = Resource::new(
-        move || (handle.get(), session.changes()),
-        |(handle, _)| player_profile(handle),
+        move || (handle.get(), session.changes(), live.resyncs.get()),
+        move |(handle, _, _)| {
+            let head = live.head();
+            async move { (head, player_profile(handle).await) }
+        },
     );
     view! {
         <Transition fallback=|| view! { <p class="notice">"Loading…"</p> }>
             {move || Suspend::new(async move {
-                match (session.me.await, profile.await) {
+                let (head, profile) = profile.await;
+                match (session.me.await, profile) {
                     (Ok(Some(me)), Ok(profile)) => {
                         let is_me = profile.id == me.id;
-                        view! { <ProfileCard profile is_me /> }.into_any()
+                        view! { <ProfileCard profile is_me head /> }.into_any()
                     }
                     (Ok(None), _) => {
                         view! { <SignInFirst what="see players" /> }.into_any()
@@ -45,7 +52,7 @@ pub fn ProfilePage() -> impl IntoView {
 }
 
 #[component]
-fn ProfileCard(profile: Profile, is_me: bool) -> impl IntoView {
+fn ProfileCard(profile: Profile, is_me: bool, head: u64) -> impl IntoView {
     let home = profile
         .home
         .as_ref()
@@ -100,6 +107,7 @@ fn ProfileCard(profile: Profile, is_me: bool) -> impl IntoView {
                     .collect_view()}
             </dl>
             <div class="profile-action">{action}</div>
+            <ProfileGameSection player_id=profile.id game=profile.game.clone() cursor=profile.cursor head />
         </section>
     }
 }

@@ -2,7 +2,11 @@
 //! my points (on the map page), kept live by the feed. The countdown runs on the server's clock:
 //! the page counts on from the server's time in its answer, whatever the browser's clock says.
 
+mod profile;
+
 use leptos::prelude::*;
+
+pub use profile::ProfileGameSection;
 
 use super::{
     clock::{now_ms, use_ticking_clock},
