@@ -393,3 +393,47 @@ async fn the_map_lists_players_with_a_home() {
     assert_eq!(players[1]["home"]["country"], "Peru");
     assert_eq!(map["tile_url"], "", "tests run without tiles");
 }
+
+#[tokio::test]
+async fn the_place_search_finds_countries_regions_and_cities() {
+    use app::model::PlaceKind;
+    let app = spawn_app().await;
+    let kinds = |found: &[app::model::PlaceSuggestion]| {
+        found
+            .iter()
+            .map(|p| (p.kind, p.label.clone()))
+            .collect::<Vec<_>>()
+    };
+    let japan = places::search_places(&app.pool, "japan").await.unwrap();
+    assert_eq!(kinds(&japan)[0], (PlaceKind::Country, "Japan".into()));
+    let lagos = places::search_places(&app.pool, "Lagos").await.unwrap();
+    let found = kinds(&lagos);
+    assert!(
+        found.contains(&(PlaceKind::Region, "Lagos, Nigeria".into())),
+        "{found:?}"
+    );
+    let city = lagos
+        .iter()
+        .position(|p| p.kind == PlaceKind::City)
+        .unwrap();
+    assert_eq!(
+        lagos[city].label, "Lagos, Nigeria",
+        "the biggest Lagos first among cities"
+    );
+    assert!(lagos.len() <= 10);
+    // A place holds the players whose home is in it.
+    let home = places::home_of_city(&app.pool, lagos[city].city_id.unwrap())
+        .await
+        .unwrap()
+        .unwrap();
+    assert!(
+        lagos.iter().filter(|p| p.holds(&home)).count() >= 2,
+        "the city and its region"
+    );
+    let nigeria = &places::search_places(&app.pool, "Nigeria").await.unwrap()[0];
+    assert!(nigeria.holds(&home));
+    assert!(places::search_places(&app.pool, "%")
+        .await
+        .unwrap()
+        .is_empty());
+}

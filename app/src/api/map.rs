@@ -2,7 +2,10 @@
 
 use leptos::prelude::*;
 
-use crate::{error::AppError, model::MapView};
+use crate::{
+    error::AppError,
+    model::{MapView, PlaceSuggestion},
+};
 
 /// The tile settings and every player with a home. Signed-in players only.
 #[server(endpoint = "map/view", input = server_fn::codec::GetUrl)]
@@ -18,4 +21,16 @@ pub async fn load_map() -> Result<MapView, AppError> {
         players: players::on_map(&state.pool, state.settings.presence_timeout).await?,
         cursor,
     })
+}
+
+/// Countries, regions and cities whose name starts with `q`, for the map's place search.
+#[server(endpoint = "map/places", input = server_fn::codec::GetUrl)]
+pub async fn search_places(q: String) -> Result<Vec<PlaceSuggestion>, AppError> {
+    use crate::{
+        backend::{places, sessions, state},
+        model::rules,
+    };
+    sessions::require_player().await?;
+    let q = rules::place_query(&q)?;
+    places::search_places(&state()?.pool, &q).await
 }

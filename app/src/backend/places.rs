@@ -10,7 +10,7 @@ pub use catalogue::{ensure as ensure_catalogue, SOURCE};
 
 use crate::{
     error::AppError,
-    model::{CitySuggestion, Home},
+    model::{CitySuggestion, Home, PlaceKind, PlaceSuggestion},
 };
 
 /// A reported position farther than this from every known city is refused (at sea, say).
@@ -69,6 +69,78 @@ pub async fn search_cities(pool: &PgPool, query: &str) -> Result<Vec<CitySuggest
         .map(|home| CitySuggestion {
             city_id: home.city_id,
             label: home.label(),
+        })
+        .collect())
+}
+
+/// Countries, regions and cities whose name starts with the query (ignoring case), for the
+/// map's place search: exact names first, then countries, regions and cities, bigger first.
+pub async fn search_places(pool: &PgPool, query: &str) -> Result<Vec<PlaceSuggestion>, AppError> {
+    if query.is_empty() {
+        return Ok(Vec::new());
+    }
+    let pattern = format!("{}%", escape_like(&query.to_lowercase()));
+    let rows = sqlx::query!(
+        r#"select kind as "kind!", city_id, city, region, country_code as "country_code!",
+                  country as "country!", lat as "lat!", lon as "lon!"
+           from (
+               (select 2 as kind, null::int as city_id, null::text as city, null::text as region,
+                       code as country_code, name as country, lat, lon,
+                       lower(name) = lower($2) as exact, 0 as population
+                from countries where lower(name) like $1
+                order by name limit $3)
+               union all
+               (select 1, null, null, r.name, r.country_code, co.name, r.lat, r.lon,
+                       lower(r.name) = lower($2), 0
+                from regions r join countries co on co.code = r.country_code
+                where lower(r.name) like $1
+                order by r.name limit $3)
+               union all
+               (select 0, city_id, city, region, country_code, country, lat, lon,
+                       lower(city) = lower($2), population
+                from city_places where lower(city) like $1
+                order by population desc limit $3)
+           ) found
+           order by exact desc, kind desc, population desc
+           limit $3"#,
+        pattern,
+        query,
+        SUGGESTIONS
+    )
+    .fetch_all(pool)
+    .await?;
+    Ok(rows
+        .into_iter()
+        .map(|row| {
+            let (kind, label) = match (row.kind, &row.city, &row.region) {
+                (0, Some(city), Some(region)) => (
+                    PlaceKind::City,
+                    Home {
+                        city_id: row.city_id.unwrap_or_default(),
+                        city: city.clone(),
+                        region: region.clone(),
+                        country_code: row.country_code.clone(),
+                        country: row.country.clone(),
+                        lat: row.lat,
+                        lon: row.lon,
+                    }
+                    .label(),
+                ),
+                (1, _, Some(region)) if region == &row.country => {
+                    (PlaceKind::Region, row.country.clone())
+                }
+                (1, _, Some(region)) => (PlaceKind::Region, format!("{region}, {}", row.country)),
+                _ => (PlaceKind::Country, row.country.clone()),
+            };
+            PlaceSuggestion {
+                kind,
+                label,
+                city_id: row.city_id,
+                region: row.region,
+                country_code: row.country_code,
+                lat: row.lat,
+                lon: row.lon,
+            }
         })
         .collect())
 }

@@ -129,6 +129,19 @@ pub struct Task {
 }
 
 impl Task {
+    /// The task's region, as the map shows a place.
+    pub fn region_place(&self) -> super::PlaceSuggestion {
+        super::PlaceSuggestion {
+            kind: super::PlaceKind::Region,
+            label: self.place(),
+            city_id: None,
+            region: Some(self.region.clone()),
+            country_code: self.country_code.clone(),
+            lat: self.lat,
+            lon: self.lon,
+        }
+    }
+
     pub fn place(&self) -> String {
         if self.region == self.country {
             self.country.clone()

@@ -17,4 +17,6 @@ pub use game::{
     Weights,
 };
 pub use live::{Live, PublicPlayer};
-pub use player::{apply_live, CitySuggestion, Home, MapPlayer, MapView, Me, Profile};
+pub use player::{
+    apply_live, CitySuggestion, Home, MapPlayer, MapView, Me, PlaceKind, PlaceSuggestion, Profile,
+};

@@ -115,6 +115,48 @@ pub struct MapView {
     pub cursor: i64,
 }
 
+/// What a place search found: a city, a region or a country, with its centre.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct PlaceSuggestion {
+    pub kind: PlaceKind,
+    pub label: String,
+    /// The city, for a city.
+    pub city_id: Option<i32>,
+    /// The region's name, for a region or a city.
+    pub region: Option<String>,
+    pub country_code: String,
+    pub lat: f64,
+    pub lon: f64,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub enum PlaceKind {
+    City,
+    Region,
+    Country,
+}
+
+impl PlaceSuggestion {
+    /// How close the map flies to show it.
+    pub fn zoom(&self) -> f64 {
+        match self.kind {
+            PlaceKind::City => 9.0,
+            PlaceKind::Region => 6.0,
+            PlaceKind::Country => 4.0,
+        }
+    }
+
+    /// Whether a player's home is in this place.
+    pub fn holds(&self, home: &Home) -> bool {
+        home.country_code == self.country_code
+            && match self.kind {
+                PlaceKind::City => self.city_id == Some(home.city_id),
+                PlaceKind::Region => self.region.as_deref() == Some(home.region.as_str()),
+                PlaceKind::Country => true,
+            }
+    }
+}
+
 /// One answer of the city type-ahead.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct CitySuggestion {

@@ -1,18 +1,20 @@
-//! The header: the brand, the round's countdown, who is signed in and their home, the chats link with the number of
-//! unread messages (kept current by the live feed), and the account links.
+//! The header: the brand, the round's countdown, who is signed in with their points, rank and
+//! home, the chats link with the number of unread messages (all kept current by the live feed),
+//! and the account links.
 
 use leptos::prelude::*;
 use leptos_router::components::A;
 
 use super::{
     game::RoundCountdown,
+    leaderboard::Standing,
     live::{use_live, ConnectionBadge},
     session::use_session,
 };
 use crate::{
-    api::{account::SignOut, chat::unread_chats},
+    api::{account::SignOut, board::load_board, chat::unread_chats},
     error::AppError,
-    model::Unread,
+    model::{Board, Unread},
 };
 
 #[component]
@@ -27,6 +29,13 @@ pub fn Header() -> impl IntoView {
         move |_| {
             let head = live.head();
             async move { (head, unread_chats().await) }
+        },
+    );
+    let standing: Resource<(u64, Result<Board, AppError>)> = Resource::new(
+        move || (session.changes(), live.resyncs.get()),
+        move |_| {
+            let head = live.head();
+            async move { (head, load_board("all".into(), String::new()).await) }
         },
     );
     view! {
@@ -44,6 +53,12 @@ pub fn Header() -> impl IntoView {
                                     (head, Ok(data)) => Some(view! { <UnreadTotal data head /> }),
                                     (_, Err(_)) => None,
                                 };
+                                let standing = match standing.await {
+                                    (head, Ok(board)) => {
+                                        Some(view! { <Standing board head me=me.id /> })
+                                    }
+                                    (_, Err(_)) => None,
+                                };
                                 let home = me
                                     .home
                                     .as_ref()
@@ -54,6 +69,7 @@ pub fn Header() -> impl IntoView {
                                     <span class="who" data-testid="signed-in-as">
                                         {me.display_name}
                                     </span>
+                                    {standing}
                                     <A href="/leaderboard">"Leaderboard"</A>
                                     <A href="/chats" attr:class="chats-link">
                                         "Chats"

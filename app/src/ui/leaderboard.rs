@@ -237,3 +237,33 @@ pub fn CompactBoard(me: i64) -> impl IntoView {
         </section>
     }
 }
+
+/// My points and all-time rank, in the header: my row of the all-time board, moved by every
+/// award like any board.
+#[component]
+pub fn Standing(board: Board, head: u64, me: i64) -> impl IntoView {
+    let live = use_live();
+    let board = RwSignal::new(board);
+    let seen = StoredValue::new(head);
+    Effect::new(move || {
+        let last = live.since(seen.get_value(), |message| {
+            if let Live::PointsAwarded(award) = message {
+                board.update(|b| {
+                    b.apply(award, me);
+                });
+            }
+        });
+        seen.set_value(last);
+    });
+    let text = move || {
+        board.with(|b| match &b.mine {
+            Some(mine) => format!("{} pts · #{}", mine.points, mine.rank),
+            None => "0 pts".to_owned(),
+        })
+    };
+    view! {
+        <A href="/leaderboard?window=all" attr:class="standing" attr:data-testid="my-standing">
+            {text}
+        </A>
+    }
+}

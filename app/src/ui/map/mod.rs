@@ -5,11 +5,13 @@
 mod browser;
 #[cfg(feature = "hydrate")]
 mod leaflet_map;
+mod search;
 
 use leptos::{html::Div, prelude::*};
 use leptos_router::components::A;
 
 use browser::MapHandle;
+use search::PlaceSearch;
 
 use super::{
     chat::SayHi, form::Failed, game::GamePanel, leaderboard::CompactBoard, live::use_live,
@@ -18,11 +20,8 @@ use super::{
 use crate::{
     api::map::load_map,
     error::AppError,
-    model::{apply_live, MapView, Me, Task},
+    model::{apply_live, MapView, Me, PlaceSuggestion},
 };
-
-/// How close the map flies to a task's region.
-const REGION_ZOOM: f64 = 5.0;
 
 #[component]
 pub fn MapPage() -> impl IntoView {
@@ -70,12 +69,14 @@ fn SignedInMap(me: Me, view_data: Resource<Result<MapView, AppError>>) -> impl I
             </p>
         }
     });
-    // The task picked last: the map flies to its region and lists its players.
-    let focus = RwSignal::new(None::<Task>);
+    // The place picked last (found by search, or a task's region): the map flies there and
+    // lists its players.
+    let focus = RwSignal::new(None::<PlaceSuggestion>);
     let me_id = me.id;
     view! {
         {no_home}
         <div class="play">
+            <PlaceSearch on_pick=Callback::new(move |place| focus.set(Some(place))) />
             <Transition fallback=|| view! { <div class="map map-loading"></div> }>
                 {move || Suspend::new(async move {
                     match view_data.await {
@@ -84,14 +85,17 @@ fn SignedInMap(me: Me, view_data: Resource<Result<MapView, AppError>>) -> impl I
                     }
                 })}
             </Transition>
-            <GamePanel me=me_id on_task=Callback::new(move |task| focus.set(Some(task))) />
+            <GamePanel
+                me=me_id
+                on_task=Callback::new(move |task: crate::model::Task| focus.set(Some(task.region_place())))
+            />
             <CompactBoard me=me_id />
         </div>
     }
 }
 
 #[component]
-fn WorldMap(data: MapView, me_id: i64, focus: RwSignal<Option<Task>>) -> impl IntoView {
+fn WorldMap(data: MapView, me_id: i64, focus: RwSignal<Option<PlaceSuggestion>>) -> impl IntoView {
     let live = use_live();
     let container = NodeRef::<Div>::new();
     let players = RwSignal::new(data.players.clone());
@@ -115,23 +119,22 @@ fn WorldMap(data: MapView, me_id: i64, focus: RwSignal<Option<Task>>) -> impl In
     });
 
     Effect::new(move || {
-        if let Some(task) = focus.get() {
-            map.fly_to(task.lat, task.lon, REGION_ZOOM);
+        if let Some(place) = focus.get() {
+            map.fly_to(place.lat, place.lon, place.zoom());
         }
     });
     let from_there = move || {
-        focus.get().map(|task| {
+        focus.get().map(|place| {
             let here: Vec<_> = players.with(|list| {
                 list.iter()
-                    .filter(|p| {
-                        p.home.region == task.region && p.home.country_code == task.country_code
-                    })
+                    .filter(|p| place.holds(&p.home))
                     .cloned()
                     .collect()
             });
             view! {
-                <section class="from-there card" aria-label=format!("Players from {}", task.place())>
-                    <h3>{format!("Players from {}", task.place())}</h3>
+                <section class="from-there card" aria-label=format!("Players from {}", place.label)>
+                    <h3>{format!("Players from {}", place.label)}</h3>
+                    {here.is_empty().then(|| view! { <p class="notice">"No one plays from there yet."</p> })}
                     <ul>
                         {here
                             .into_iter()
