@@ -73,6 +73,15 @@ async fn count(pool: &PgPool, sql: &str) -> i64 {
     sqlx::query_scalar(sql).fetch_one(pool).await.unwrap()
 }
 
+/// How many events of `kind` the log holds.
+async fn events_of(pool: &PgPool, kind: &str) -> i64 {
+    sqlx::query_scalar("select count(*) from events where kind = $1")
+        .bind(kind)
+        .fetch_one(pool)
+        .await
+        .unwrap()
+}
+
 #[tokio::test]
 async fn rounds_are_hours_and_a_round_is_announced_once() {
     let app = spawn_app().await;
@@ -162,14 +171,7 @@ async fn tasks_are_three_distinct_regions_of_other_players_never_mine() {
     }
     // Asking again in the same round changes nothing.
     assert_eq!(my_tasks(&app.pool, me).await, tasks);
-    assert_eq!(
-        count(
-            &app.pool,
-            "select count(*) from events where kind = 'tasks_assigned'"
-        )
-        .await,
-        1
-    );
+    assert_eq!(events_of(&app.pool, "tasks_assigned").await, 1);
 }
 
 #[tokio::test]
@@ -261,13 +263,8 @@ async fn a_message_to_the_region_completes_the_task_once() {
             .await
             .unwrap();
     assert_eq!(ledger, [(me, task.points, format!("task:{}", task.id))]);
-    for (kind, expected) in [("task_completed", 1), ("points_awarded", 1)] {
-        let n = count(
-            &app.pool,
-            &format!("select count(*) from events where kind = '{kind}'"),
-        )
-        .await;
-        assert_eq!(n, expected, "{kind}");
+    for kind in ["task_completed", "points_awarded"] {
+        assert_eq!(events_of(&app.pool, kind).await, 1, "{kind}");
     }
     let view: serde_json::Value = app
         .get_fn(&amelie, "game/view", &[])
@@ -366,14 +363,7 @@ async fn five_completing_sends_at_once_award_once() {
         .await,
         1
     );
-    assert_eq!(
-        count(
-            &app.pool,
-            "select count(*) from events where kind = 'points_awarded'"
-        )
-        .await,
-        1
-    );
+    assert_eq!(events_of(&app.pool, "points_awarded").await, 1);
 }
 
 /// Only the sender's own open task of the round under way completes: not another player's,

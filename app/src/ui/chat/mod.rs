@@ -90,6 +90,20 @@ fn SignedInChats(open: Option<i64>) -> impl IntoView {
     }
 }
 
+/// My chats beside the map on the play screen, kept current like the chats page's list.
+#[component]
+pub fn ChatsBeside(me: i64) -> impl IntoView {
+    let live = use_live();
+    let list: Snapshot<ChatList> = Resource::new(
+        move || live.resyncs.get(),
+        move |_| {
+            let head = live.head();
+            async move { (head, list_chats().await) }
+        },
+    );
+    view! { <ChatListPanel me open=None list /> }
+}
+
 #[component]
 fn Chats(
     me: i64,

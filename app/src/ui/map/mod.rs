@@ -14,7 +14,11 @@ use browser::MapHandle;
 use search::PlaceSearch;
 
 use super::{
-    chat::SayHi, form::Failed, game::GamePanel, leaderboard::CompactBoard, live::use_live,
+    chat::{ChatsBeside, SayHi},
+    form::Failed,
+    game::GamePanel,
+    leaderboard::CompactBoard,
+    live::use_live,
     session::use_session,
 };
 use crate::{
@@ -90,6 +94,7 @@ fn SignedInMap(me: Me, view_data: Resource<Result<MapView, AppError>>) -> impl I
                 on_task=Callback::new(move |task: crate::model::Task| focus.set(Some(task.region_place())))
             />
             <CompactBoard me=me_id />
+            <ChatsBeside me=me_id />
         </div>
     }
 }
