@@ -570,6 +570,13 @@ async fn typing_is_ephemeral_and_throttled() {
     let relayed: bool = typing().await.json().await.unwrap();
     assert!(relayed, "relayed again after two seconds");
     assert!(next_of(&mut to_ben, "typing", ARRIVES).await.is_some());
+
+    // Sending ends the typing: the next message's first keystroke is relayed at once.
+    let relayed: bool = typing().await.json().await.unwrap();
+    assert!(!relayed, "throttled");
+    sent(&app, &ann, chat, "done typing").await;
+    let relayed: bool = typing().await.json().await.unwrap();
+    assert!(relayed, "relayed at once after a send");
 }
 
 /// Signing out ends that session's streams on every instance, so a tab left open stops

@@ -75,7 +75,11 @@ pub async fn send_message(
 ) -> Result<ChatMessage, AppError> {
     use crate::backend::{chats, sessions, state};
     let me = sessions::require_player().await?;
-    chats::send(&state()?.pool, me, chat_id, &body, client_key.as_deref()).await
+    let state = state()?;
+    let sent = chats::send(&state.pool, me, chat_id, &body, client_key.as_deref()).await?;
+    // The message ends the typing: the next keystroke is news at once.
+    state.typing.reset(me);
+    Ok(sent)
 }
 
 /// Marks the chat read through message `through`.

@@ -40,6 +40,14 @@ impl Throttle {
             }
         }
     }
+
+    /// Lets `key` signal again at once (a sent message ends the typing it throttled).
+    pub fn reset(&self, key: i64) {
+        self.last
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .remove(&key);
+    }
 }
 
 #[cfg(test)]
@@ -54,6 +62,8 @@ mod tests {
         assert!(throttle.allow(2), "keys are independent");
         std::thread::sleep(Duration::from_millis(220));
         assert!(throttle.allow(1));
+        throttle.reset(1);
+        assert!(throttle.allow(1), "reset lets it signal at once");
     }
 
     #[test]

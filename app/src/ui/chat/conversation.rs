@@ -281,6 +281,8 @@ fn Composer(chat: Chat) -> impl IntoView {
                 chat.thread.update(|t| t.send(key.clone(), body.clone()));
                 browser::scroll_to_bottom(chat.list);
                 deliver(chat, key, body);
+                // The next message's first keystroke tells the other player at once.
+                last_typing_sent.set_value(f64::MIN);
             }
         }
     };
