@@ -299,6 +299,69 @@ async fn cross_site_posts_are_refused_and_store_nothing() {
     assert_eq!(app.player_count().await, 1);
 }
 
+/// A signed-in browser's POST with no `Origin` and no `Sec-Fetch-Site` but a `Referer` from
+/// another site is refused; and no answer redirects to another site, whatever `Referer` says.
+#[tokio::test]
+async fn a_foreign_referer_neither_passes_nor_steers_a_redirect() {
+    let app = spawn_app().await;
+    let (ann, _) = app.signed_up("ann").await;
+    let refused = ann
+        .post(app.url("/api/account/sign_out"))
+        .header(header::REFERER, "https://evil.example/page")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(refused.status(), StatusCode::FORBIDDEN);
+    assert_eq!(app.me(&ann).await["handle"], "ann", "still signed in");
+
+    // The same site's own page may post with a Referer alone.
+    let own = ann
+        .post(app.url("/api/account/sign_out"))
+        .header(header::ACCEPT, "application/json")
+        .header(header::REFERER, app.url("/"))
+        .send()
+        .await
+        .unwrap();
+    assert!(own.status().is_success(), "{own:?}");
+
+    // A no-JavaScript form error from our own page (Origin says so) with a foreign Referer,
+    // and a GET that fails the same way: the redirect stays on this site.
+    let signup = client()
+        .post(app.url("/api/account/sign_up"))
+        .header(header::ACCEPT, "text/html")
+        .header(header::ORIGIN, format!("http://{}", app.addr))
+        .header(header::REFERER, "https://evil.example/x")
+        .form(&[
+            ("handle", "x"),
+            ("display_name", "X"),
+            ("password", "correct horse"),
+        ])
+        .send()
+        .await
+        .unwrap();
+    let search = ann
+        .get(app.url("/api/home/search"))
+        .header(header::ACCEPT, "text/html")
+        .header(header::REFERER, "https://evil.example/x")
+        .query(&[("q", "l".repeat(61))])
+        .send()
+        .await
+        .unwrap();
+    for response in [signup, search] {
+        let location = response
+            .headers()
+            .get(header::LOCATION)
+            .map(|l| l.to_str().unwrap().to_owned())
+            .unwrap_or_default();
+        assert!(!location.contains("evil.example"), "{location}");
+        assert!(
+            location.is_empty() || location.starts_with('/') || location.starts_with(&app.url("/")),
+            "{location}"
+        );
+    }
+    assert_eq!(app.player_count().await, 1, "nothing stored");
+}
+
 #[tokio::test]
 async fn forms_without_javascript_get_the_error_back_on_the_page() {
     let app = spawn_app().await;
