@@ -418,6 +418,22 @@ async fn forms_without_javascript_get_the_error_back_on_the_page() {
     assert_eq!(ok.headers()[header::LOCATION], "/home");
 }
 
+/// Names are stored in one form (NFC), and a name that shows nothing or turns the text
+/// around is refused with nothing stored.
+#[tokio::test]
+async fn display_names_are_normalised_visible_and_keep_their_direction() {
+    let app = spawn_app().await;
+    let browser = client();
+    let signed = app.sign_up(&browser, "zoe", "Zoe\u{301}").await;
+    assert!(signed.status().is_success(), "{signed:?}");
+    assert_eq!(app.me(&browser).await["display_name"], "Zo\u{e9}");
+    for (handle, name) in [("blank", "\u{200B}\u{200B}"), ("turn", "abc\u{202E}def")] {
+        let (status, body) = error_of(app.sign_up(&client(), handle, name).await).await;
+        assert_eq!((status, body["Invalid"]["field"].as_str()), (400, Some("display_name")));
+    }
+    assert_eq!(app.player_count().await, 1);
+}
+
 #[tokio::test]
 async fn display_names_are_rendered_as_text() {
     let app = spawn_app().await;

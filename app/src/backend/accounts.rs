@@ -6,6 +6,7 @@ use argon2::{
     Argon2,
 };
 use sqlx::PgPool;
+use unicode_normalization::UnicodeNormalization;
 
 use crate::{error::AppError, model::rules};
 
@@ -53,7 +54,9 @@ pub async fn sign_up(
     password: &str,
 ) -> Result<i64, AppError> {
     let handle = rules::handle(handle)?;
-    let display_name = rules::display_name(display_name)?;
+    // One name, one form: "é" typed as e + accent and as é are the same name.
+    let display_name: String = display_name.nfc().collect();
+    let display_name = rules::display_name(&display_name)?;
     rules::new_password(password)?;
     let password_hash = hash_password(password.to_owned()).await?;
     let id = sqlx::query_scalar!(

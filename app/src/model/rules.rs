@@ -55,7 +55,9 @@ pub fn handle(input: &str) -> Result<String, AppError> {
     Ok(handle)
 }
 
-/// A display name: 1–40 characters of any script after trimming, no control characters.
+/// A display name: 1–40 characters of any script after trimming, no control characters, no
+/// text-direction controls, and something visible (not only zero-width or filler characters).
+/// The server also normalises it to NFC first (`backend::accounts`), so one name has one form.
 pub fn display_name(input: &str) -> Result<String, AppError> {
     let name = input.trim();
     let len = name.chars().count();
@@ -77,7 +79,49 @@ pub fn display_name(input: &str) -> Result<String, AppError> {
             "Display name may not contain control characters.",
         ));
     }
+    if name.chars().any(is_bidi_control) {
+        return Err(AppError::invalid(
+            "display_name",
+            "Display name may not contain text-direction controls.",
+        ));
+    }
+    if name.chars().all(|c| c.is_whitespace() || is_invisible(c)) {
+        return Err(AppError::invalid(
+            "display_name",
+            "Display name must show at least one visible character.",
+        ));
+    }
     Ok(name.to_owned())
+}
+
+/// Embeddings, overrides and isolates: they would reorder the text around a name.
+fn is_bidi_control(c: char) -> bool {
+    matches!(c, '\u{202A}'..='\u{202E}' | '\u{2066}'..='\u{2069}' | '\u{200E}' | '\u{200F}' | '\u{061C}')
+}
+
+/// Characters that draw nothing: format characters (zero-width spaces and joiners, word
+/// joiners, the byte-order mark, tags), fillers and variation selectors.
+fn is_invisible(c: char) -> bool {
+    matches!(
+        c,
+        '\u{00AD}'
+            | '\u{034F}'
+            | '\u{115F}'
+            | '\u{1160}'
+            | '\u{17B4}'
+            | '\u{17B5}'
+            | '\u{180B}'..='\u{180F}'
+            | '\u{200B}'..='\u{200D}'
+            | '\u{2060}'..='\u{2064}'
+            | '\u{206A}'..='\u{206F}'
+            | '\u{3164}'
+            | '\u{FE00}'..='\u{FE0F}'
+            | '\u{FEFF}'
+            | '\u{FFA0}'
+            | '\u{1D173}'..='\u{1D17A}'
+            | '\u{E0000}'..='\u{E007F}'
+            | '\u{E0100}'..='\u{E01EF}'
+    )
 }
 
 /// A new password: 8–128 characters, taken as typed (no trimming).
@@ -209,6 +253,18 @@ mod tests {
         assert_eq!(field(display_name(&"名".repeat(41))), "display_name");
         assert_eq!(field(display_name("a\u{7}b")), "display_name");
         assert_eq!(display_name("<b>Zoë</b>").unwrap(), "<b>Zoë</b>");
+    }
+
+    #[test]
+    fn display_names_must_show_something_and_keep_their_direction() {
+        assert_eq!(field(display_name("\u{200B}\u{200B}")), "display_name");
+        assert_eq!(field(display_name("\u{3164}")), "display_name");
+        assert_eq!(field(display_name(" \u{FEFF}\u{2060} ")), "display_name");
+        assert_eq!(field(display_name("evil\u{202E}txt.exe")), "display_name");
+        assert_eq!(field(display_name("a\u{2067}b")), "display_name");
+        // Visible text with a joiner inside is a name (emoji sequences use them).
+        assert_eq!(display_name("A\u{200D}B").unwrap(), "A\u{200D}B");
+        assert_eq!(display_name("عمر").unwrap(), "عمر");
     }
 
     #[test]
