@@ -429,7 +429,10 @@ async fn display_names_are_normalised_visible_and_keep_their_direction() {
     assert_eq!(app.me(&browser).await["display_name"], "Zo\u{e9}");
     for (handle, name) in [("blank", "\u{200B}\u{200B}"), ("turn", "abc\u{202E}def")] {
         let (status, body) = error_of(app.sign_up(&client(), handle, name).await).await;
-        assert_eq!((status, body["Invalid"]["field"].as_str()), (400, Some("display_name")));
+        assert_eq!(
+            (status, body["Invalid"]["field"].as_str()),
+            (400, Some("display_name"))
+        );
     }
     assert_eq!(app.player_count().await, 1);
 }

@@ -82,13 +82,25 @@ pub struct MapPlayer {
 }
 
 /// Applies a live message to the list of markers; returns the entry that changed, if any.
-pub fn apply_live(players: &mut Vec<MapPlayer>, message: &super::Live) -> Option<MapPlayer> {
+///
+/// A player can come online before they are on the map (their tab is open while they choose
+/// a home): `online_off_map` keeps who is online among players not on it, so the marker they
+/// get later starts in the right state.
+pub fn apply_live(
+    players: &mut Vec<MapPlayer>,
+    online_off_map: &mut std::collections::HashSet<i64>,
+    message: &super::Live,
+) -> Option<MapPlayer> {
     use super::Live;
     match message {
         Live::PlayerJoined(p) | Live::PlayerUpdated(p) => {
             let known = players.iter().position(|e| e.id == p.id);
-            let online = known.is_some_and(|i| players[i].online);
+            let online = match known {
+                Some(i) => players[i].online,
+                None => online_off_map.contains(&p.id),
+            };
             let player = MapPlayer::from_public(p, online)?;
+            online_off_map.remove(&p.id);
             match known {
                 Some(i) => players[i] = player.clone(),
                 None => players.push(player.clone()),
@@ -96,7 +108,14 @@ pub fn apply_live(players: &mut Vec<MapPlayer>, message: &super::Live) -> Option
             Some(player)
         }
         Live::Presence { player_id, online } => {
-            let entry = players.iter_mut().find(|e| e.id == *player_id)?;
+            let Some(entry) = players.iter_mut().find(|e| e.id == *player_id) else {
+                if *online {
+                    online_off_map.insert(*player_id);
+                } else {
+                    online_off_map.remove(player_id);
+                }
+                return None;
+            };
             entry.online = *online;
             Some(entry.clone())
         }
@@ -200,29 +219,60 @@ mod tests {
     #[test]
     fn live_messages_update_the_markers() {
         let mut list = vec![player(1, "Lyon")];
+        let mut off = std::collections::HashSet::new();
+        let off = &mut off;
         let paris = public(&player(2, "Paris"));
-        assert!(apply_live(&mut list, &Live::PlayerJoined(paris)).is_some());
+        assert!(apply_live(&mut list, off, &Live::PlayerJoined(paris)).is_some());
         let online = Live::Presence {
             player_id: 1,
             online: true,
         };
-        assert!(apply_live(&mut list, &online).unwrap().online);
+        assert!(apply_live(&mut list, off, &online).unwrap().online);
         // A move keeps what the page knew of presence.
         let nice = public(&player(1, "Nice"));
-        let moved = apply_live(&mut list, &Live::PlayerUpdated(nice)).unwrap();
+        let moved = apply_live(&mut list, off, &Live::PlayerUpdated(nice)).unwrap();
         assert!(moved.online && moved.home.city == "Nice");
         let cities: Vec<_> = list.iter().map(|p| (p.id, p.home.city.as_str())).collect();
         assert_eq!(cities, [(1, "Nice"), (2, "Paris")]);
         // A player without a home, or presence of an unknown player, changes nothing.
         let mut homeless = public(&player(3, "X"));
         homeless.home = None;
-        assert!(apply_live(&mut list, &Live::PlayerJoined(homeless)).is_none());
+        assert!(apply_live(&mut list, off, &Live::PlayerJoined(homeless)).is_none());
         let stranger = Live::Presence {
             player_id: 9,
             online: true,
         };
-        assert!(apply_live(&mut list, &stranger).is_none());
+        assert!(apply_live(&mut list, off, &stranger).is_none());
         assert_eq!(list.len(), 2);
+        // ... but once they are placed, their marker says they are online.
+        let placed = apply_live(
+            &mut list,
+            off,
+            &Live::PlayerUpdated(public(&player(9, "Oslo"))),
+        );
+        assert!(placed.unwrap().online, "online before they had a home");
+        let gone = Live::Presence {
+            player_id: 10,
+            online: true,
+        };
+        apply_live(&mut list, off, &gone);
+        apply_live(
+            &mut list,
+            off,
+            &Live::Presence {
+                player_id: 10,
+                online: false,
+            },
+        );
+        let late = apply_live(
+            &mut list,
+            off,
+            &Live::PlayerJoined(public(&player(10, "Rome"))),
+        );
+        assert!(
+            !late.unwrap().online,
+            "went offline again before being placed"
+        );
     }
 
     #[test]

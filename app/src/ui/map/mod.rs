@@ -110,13 +110,18 @@ fn WorldMap(data: MapView, me_id: i64, focus: RwSignal<Option<PlaceSuggestion>>)
     Effect::new(move || live.connect(cursor));
 
     // Apply what the live feed brings after this snapshot.
+    let online_off_map = StoredValue::new(std::collections::HashSet::new());
     let seen = StoredValue::new(live.head());
     Effect::new(move || {
         let last = live.since(seen.get_value(), |message| {
-            if let Some(player) = players
-                .try_update(|list| apply_live(list, message))
-                .flatten()
-            {
+            let changed = players
+                .try_update(|list| {
+                    online_off_map
+                        .try_update_value(|off| apply_live(list, off, message))
+                        .flatten()
+                })
+                .flatten();
+            if let Some(player) = changed {
                 map.upsert(&player);
             }
         });
