@@ -36,6 +36,12 @@ pub enum AppError {
     /// 403: a state-changing request from another site.
     #[error("Cross-site request refused.")]
     CrossSite,
+    /// 413: the request's body is over the limit for its endpoint.
+    #[error("The request is too large (the limit is {limit_bytes} bytes).")]
+    TooLarge { limit_bytes: usize },
+    /// 415: the request's body is not a form.
+    #[error("The request must be a form (application/x-www-form-urlencoded).")]
+    NotAForm,
     /// 500: something failed on the server; details are in its log.
     #[error("Something went wrong on our side. Please try again.")]
     Internal,
@@ -77,9 +83,18 @@ impl FromServerFnError for AppError {
 
     fn from_server_fn_error(value: ServerFnErrorErr) -> Self {
         match value {
-            // Arguments that failed to decode are bad input, not a transport failure.
-            ServerFnErrorErr::Args(message) => Self::invalid("request", message),
-            other => Self::Transport(other.to_string()),
+            // Arguments that failed to decode are bad input, not a transport failure. The
+            // decoder's own words (type names, offsets) are not for the client.
+            ServerFnErrorErr::Args(_)
+            | ServerFnErrorErr::MissingArg(_)
+            | ServerFnErrorErr::Deserialization(_) => {
+                Self::invalid("request", "The request's fields could not be read.")
+            }
+            // In the browser: the request did not get through, or its answer did not.
+            ServerFnErrorErr::Request(message) | ServerFnErrorErr::Response(message) => {
+                Self::Transport(message)
+            }
+            _ => Self::Internal,
         }
     }
 }

@@ -7,6 +7,7 @@ pub mod guard;
 pub mod listener;
 pub mod ops;
 pub mod presence;
+pub mod requests;
 pub mod retention;
 pub mod rounds;
 pub mod sse;
@@ -117,6 +118,7 @@ pub fn router(state: AppState) -> Router {
             _,
         >(context, shell))
         .layer(middleware::from_fn(server_fn_status))
+        .layer(middleware::from_fn(requests::readable))
         .layer(middleware::from_fn(guard::same_site))
         .layer(TraceLayer::new_for_http())
         .with_state(state)

@@ -19,6 +19,8 @@ impl AppError {
             }
             Self::NotFound(_) => StatusCode::NOT_FOUND,
             Self::CrossSite => StatusCode::FORBIDDEN,
+            Self::TooLarge { .. } => StatusCode::PAYLOAD_TOO_LARGE,
+            Self::NotAForm => StatusCode::UNSUPPORTED_MEDIA_TYPE,
             Self::Internal | Self::Transport(_) => StatusCode::INTERNAL_SERVER_ERROR,
         }
     }
