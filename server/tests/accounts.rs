@@ -2,7 +2,7 @@
 
 mod common;
 
-use common::{client, error_of, spawn_app};
+use common::{client, error_of, spawn_app, TestApp};
 use reqwest::{header, StatusCode};
 
 fn invalid_field(body: &serde_json::Value) -> &str {
@@ -224,6 +224,125 @@ async fn failed_sign_ins_are_limited_per_handle() {
 
     // Another handle is not affected.
     assert!(attempt("dave", "correct horse").await.status().is_success());
+}
+
+/// A client whose connections come from `address` (a loopback address of this machine).
+fn client_from(address: [u8; 4]) -> reqwest::Client {
+    reqwest::Client::builder()
+        .local_address(std::net::IpAddr::from(address))
+        .build()
+        .unwrap()
+}
+
+async fn sign_in_from(app: &TestApp, who: &reqwest::Client, handle: &str, password: &str) -> u16 {
+    app.call(
+        who,
+        "account/sign_in",
+        &[("handle", handle), ("password", password)],
+    )
+    .await
+    .status()
+    .as_u16()
+}
+
+/// Twenty wrong passwords at the same instant for one handle from one address: five are
+/// checked, fifteen refused, five failures recorded.
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn the_sign_in_limit_holds_against_a_twenty_way_race() {
+    let app = spawn_app().await;
+    app.sign_up(&client(), "carol", "Carol").await;
+    let attempts: Vec<_> = (0..20)
+        .map(|_| {
+            let url = app.url("/api/account/sign_in");
+            tokio::spawn(async move {
+                client()
+                    .post(url)
+                    .header(header::ACCEPT, "application/json")
+                    .form(&[("handle", "carol"), ("password", "nope nope")])
+                    .send()
+                    .await
+                    .unwrap()
+                    .status()
+                    .as_u16()
+            })
+        })
+        .collect();
+    let mut statuses = Vec::new();
+    for attempt in attempts {
+        statuses.push(attempt.await.unwrap());
+    }
+    statuses.sort_unstable();
+    assert_eq!(
+        statuses.iter().filter(|s| **s == 401).count(),
+        5,
+        "{statuses:?}"
+    );
+    assert_eq!(
+        statuses.iter().filter(|s| **s == 429).count(),
+        15,
+        "{statuses:?}"
+    );
+    let failures: i64 = sqlx::query_scalar("select count(*) from signin_failures")
+        .fetch_one(&app.pool)
+        .await
+        .unwrap();
+    assert_eq!(failures, 5);
+}
+
+/// Five addresses spraying wrong passwords at one player are each refused after five, and
+/// the player, from an address of their own, still signs in.
+#[tokio::test]
+async fn a_spray_from_other_addresses_does_not_lock_the_player_out() {
+    let app = spawn_app().await;
+    app.sign_up(&client(), "victim", "Victim").await;
+    for last in 2..=6u8 {
+        let attacker = client_from([127, 0, 0, last]);
+        for _ in 0..5 {
+            assert_eq!(
+                sign_in_from(&app, &attacker, "victim", "nope nope").await,
+                401
+            );
+        }
+        assert_eq!(
+            sign_in_from(&app, &attacker, "victim", "correct horse").await,
+            429
+        );
+    }
+    let own = client_from([127, 0, 0, 1]);
+    assert_eq!(
+        sign_in_from(&app, &own, "victim", "correct horse").await,
+        200
+    );
+}
+
+/// One address may fail 20 times in the window whatever the handles: the 20th failure is
+/// still checked, the attempt after it is refused for any handle.
+#[tokio::test]
+async fn one_address_is_limited_across_handles_on_both_sides() {
+    let app = spawn_app().await;
+    let guesser = client_from([127, 0, 0, 7]);
+    for i in 0..19 {
+        let handle = format!("nobody{}", i % 5);
+        assert_eq!(
+            sign_in_from(&app, &guesser, &handle, "nope nope").await,
+            401
+        );
+    }
+    assert_eq!(
+        sign_in_from(&app, &guesser, "nobody9", "nope nope").await,
+        401,
+        "the 20th"
+    );
+    assert_eq!(
+        sign_in_from(&app, &guesser, "another", "nope nope").await,
+        429,
+        "the 21st"
+    );
+    app.sign_up(&client(), "dave", "Dave").await;
+    assert_eq!(
+        sign_in_from(&app, &client(), "dave", "correct horse").await,
+        200
+    );
 }
 
 #[tokio::test]

@@ -23,8 +23,14 @@ pub async fn sign_up(
 #[server(endpoint = "account/sign_in")]
 pub async fn sign_in(handle: String, password: String) -> Result<(), AppError> {
     use crate::backend::{accounts, sessions, state};
+    use axum::extract::ConnectInfo;
     let state = state()?;
-    let player = accounts::sign_in(&state.pool, &handle, &password).await?;
+    // The peer's address (behind a proxy, the proxy's: see docs/DESIGN.md).
+    let address = leptos_axum::extract::<ConnectInfo<std::net::SocketAddr>>()
+        .await
+        .ok()
+        .map(|info| info.0.ip());
+    let player = accounts::sign_in(&state.pool, &handle, &password, address).await?;
     sessions::start(&state, player).await?;
     leptos_axum::redirect("/");
     Ok(())

@@ -5,13 +5,21 @@ use argon2::{
     password_hash::{rand_core::OsRng, PasswordHash, PasswordHasher, PasswordVerifier, SaltString},
     Argon2,
 };
-use sqlx::PgPool;
+use std::net::IpAddr;
+
+use sqlx::{types::ipnetwork::IpNetwork, PgPool};
 use unicode_normalization::UnicodeNormalization;
 
 use crate::{error::AppError, model::rules};
 
-/// Failed sign-ins allowed per handle within [`SIGNIN_WINDOW_SECS`]; the next attempt is refused.
+/// Failed sign-ins allowed for one handle from one client address within
+/// [`SIGNIN_WINDOW_SECS`]; the next attempt from that address is refused.
 pub const SIGNIN_MAX_FAILURES: i64 = 5;
+/// Failed sign-ins allowed from one address, whatever the handles, in the window.
+pub const SIGNIN_MAX_FAILURES_PER_ADDRESS: i64 = 20;
+/// Failed sign-ins allowed for one handle from all addresses together: far above what a
+/// person mistypes, so locking a player out takes this many addresses.
+pub const SIGNIN_MAX_FAILURES_PER_HANDLE: i64 = 100;
 pub const SIGNIN_WINDOW_SECS: i64 = 15 * 60;
 
 /// Hashes off the async runtime: argon2id is deliberately slow.
@@ -71,28 +79,25 @@ pub async fn sign_up(
     Ok(id)
 }
 
-/// Checks a handle and password. After [`SIGNIN_MAX_FAILURES`] failures for a handle within
-/// the window, attempts are refused until the oldest failure leaves it.
-pub async fn sign_in(pool: &PgPool, handle: &str, password: &str) -> Result<i64, AppError> {
+/// Checks a handle and password from a client `address`.
+///
+/// Failures are counted per handle and address, per address, and per handle (see the limits
+/// above), and the count is atomic: each attempt takes the handle's lock, then the address's,
+/// checks the counts and records itself as a failure before the password is checked, so 20
+/// concurrent wrong attempts are 5 checks and 15 refusals on any number of instances. A
+/// success removes its own record and the failures of that handle from that address.
+pub async fn sign_in(
+    pool: &PgPool,
+    handle: &str,
+    password: &str,
+    address: Option<IpAddr>,
+) -> Result<i64, AppError> {
     let handle = rules::handle(handle)?;
     if password.chars().count() > rules::PASSWORD_MAX {
         return Err(AppError::WrongCredentials);
     }
-    let recent = sqlx::query!(
-        r#"select count(*) as "failures!",
-                  extract(epoch from min(at) + make_interval(secs => $2) - now())::bigint as wait
-           from signin_failures
-           where handle = $1 and at > now() - make_interval(secs => $2)"#,
-        handle,
-        SIGNIN_WINDOW_SECS as f64
-    )
-    .fetch_one(pool)
-    .await?;
-    if recent.failures >= SIGNIN_MAX_FAILURES {
-        return Err(AppError::TooManyAttempts {
-            retry_after_secs: recent.wait.unwrap_or(SIGNIN_WINDOW_SECS).max(1) as u64,
-        });
-    }
+    let address = address.map(IpNetwork::from);
+    let attempt = reserve_attempt(pool, &handle, address).await?;
 
     let player = sqlx::query!(
         "select id, password_hash from players where handle = $1",
@@ -107,24 +112,95 @@ pub async fn sign_in(pool: &PgPool, handle: &str, password: &str) -> Result<i64,
     let matches = verify_password(hash, password.to_owned()).await?;
     match (id, matches) {
         (Some(id), true) => {
-            sqlx::query!("delete from signin_failures where handle = $1", handle)
-                .execute(pool)
-                .await?;
-            Ok(id)
-        }
-        _ => {
             sqlx::query!(
-                r#"with gone as (delete from signin_failures
-                                 where at < now() - make_interval(secs => $2))
-                   insert into signin_failures (handle) values ($1)"#,
+                "delete from signin_failures
+                 where id = $1 or (handle = $2 and address is not distinct from $3)",
+                attempt,
                 handle,
-                SIGNIN_WINDOW_SECS as f64
+                address
             )
             .execute(pool)
             .await?;
-            Err(AppError::WrongCredentials)
+            Ok(id)
         }
+        // The attempt stays recorded as a failure.
+        _ => Err(AppError::WrongCredentials),
     }
+}
+
+/// Checks the limits and records the attempt as a failure, atomically; returns its id.
+async fn reserve_attempt(
+    pool: &PgPool,
+    handle: &str,
+    address: Option<IpNetwork>,
+) -> Result<i64, AppError> {
+    let mut tx = pool.begin().await?;
+    // Always the handle first, then the address: no two attempts wait on each other crosswise.
+    sqlx::query!(
+        "select pg_advisory_xact_lock(hashtext('meridian.signin.handle.' || $1::text)),
+                pg_advisory_xact_lock(hashtext('meridian.signin.address.'
+                                               || coalesce($2::inet::text, '')))",
+        handle,
+        address
+    )
+    .execute(&mut *tx)
+    .await?;
+    let counts = sqlx::query!(
+        r#"with recent as (
+               select handle = $1 and address is not distinct from $2 as pair,
+                      address is not distinct from $2 as from_address,
+                      handle = $1 as on_handle,
+                      extract(epoch from at + make_interval(secs => $3) - now()) as leaves_in
+               from signin_failures
+               where at > now() - make_interval(secs => $3)
+                 and (handle = $1 or address is not distinct from $2)
+           )
+           select count(*) filter (where pair) as "pair!",
+                  count(*) filter (where from_address) as "from_address!",
+                  count(*) filter (where on_handle) as "on_handle!",
+                  ceil(min(leaves_in) filter (where pair))::bigint as pair_wait,
+                  ceil(min(leaves_in) filter (where from_address))::bigint as address_wait,
+                  ceil(min(leaves_in) filter (where on_handle))::bigint as handle_wait
+           from recent"#,
+        handle,
+        address,
+        SIGNIN_WINDOW_SECS as f64
+    )
+    .fetch_one(&mut *tx)
+    .await?;
+    // Until the oldest failure of each exceeded count leaves the window.
+    let wait = [
+        (counts.pair >= SIGNIN_MAX_FAILURES, counts.pair_wait),
+        (
+            counts.from_address >= SIGNIN_MAX_FAILURES_PER_ADDRESS,
+            counts.address_wait,
+        ),
+        (
+            counts.on_handle >= SIGNIN_MAX_FAILURES_PER_HANDLE,
+            counts.handle_wait,
+        ),
+    ]
+    .into_iter()
+    .filter(|(exceeded, _)| *exceeded)
+    .map(|(_, wait)| wait.unwrap_or(SIGNIN_WINDOW_SECS))
+    .max();
+    if let Some(wait) = wait {
+        return Err(AppError::TooManyAttempts {
+            retry_after_secs: wait.max(1) as u64,
+        });
+    }
+    let id = sqlx::query_scalar!(
+        r#"with gone as (delete from signin_failures
+                         where at < now() - make_interval(secs => $3))
+           insert into signin_failures (handle, address) values ($1, $2) returning id"#,
+        handle,
+        address,
+        SIGNIN_WINDOW_SECS as f64
+    )
+    .fetch_one(&mut *tx)
+    .await?;
+    tx.commit().await?;
+    Ok(id)
 }
 
 #[cfg(test)]
