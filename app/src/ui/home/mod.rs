@@ -58,9 +58,11 @@ pub fn HomePage() -> impl IntoView {
         }
     });
 
-    // A home from the position is set: back to the map.
+    // A home from the position is set: back to the map, with the new home in the header.
+    // Leaving disposes this page and its action's watcher, which may not have run yet.
     Effect::new(move || {
         if let Some(Ok(_)) = from_position.value().get() {
+            session.refresh();
             leptos_router::hooks::use_navigate()("/", Default::default());
         }
     });
