@@ -7,41 +7,28 @@ use leptos_router::components::A;
 
 use super::{
     game::RoundCountdown,
-    leaderboard::Standing,
-    live::{use_live, ConnectionBadge},
+    leaderboard::MyStanding,
+    live::{use_live, use_snapshot, ConnectionBadge},
     session::use_session,
 };
 use crate::{
-    api::{account::SignOut, board::load_board, chat::unread_chats},
+    api::{account::SignOut, chat::unread_chats},
     error::AppError,
-    model::{Board, Unread},
+    model::Unread,
 };
 
 #[component]
 pub fn Header() -> impl IntoView {
     let session = use_session();
     let sign_out = session.action::<SignOut>();
-    let live = use_live();
-    // Above the suspense that shows it, like every resource (see `ui::chat`); the feed's head
-    // when the fetch starts comes with the answer.
-    let unread: Resource<(u64, Result<Unread, AppError>)> = Resource::new(
-        move || (session.changes(), live.resyncs.get()),
-        move |_| {
-            let head = live.head();
-            async move { (head, unread_chats().await) }
-        },
-    );
-    let standing: Resource<(u64, Result<Board, AppError>)> = Resource::new(
-        move || (session.changes(), live.resyncs.get()),
-        move |_| {
-            let head = live.head();
-            async move { (head, load_board("all".into(), String::new()).await) }
-        },
-    );
+    // Above the suspense that shows them, like every resource.
+    let unread: Resource<(u64, Result<Unread, AppError>)> =
+        use_snapshot(move || session.changes(), |_| unread_chats());
     view! {
         <header class="site-header">
             <A href="/" attr:class="brand">"Meridian"</A>
             <RoundCountdown />
+            <MyStanding />
             <nav aria-label="Account">
                 <Transition fallback=|| ()>
                     {move || Suspend::new(async move {
@@ -51,12 +38,6 @@ pub fn Header() -> impl IntoView {
                                 // the link would not hydrate.
                                 let badge = match unread.await {
                                     (head, Ok(data)) => Some(view! { <UnreadTotal data head /> }),
-                                    (_, Err(_)) => None,
-                                };
-                                let standing = match standing.await {
-                                    (head, Ok(board)) => {
-                                        Some(view! { <Standing board head me=me.id /> })
-                                    }
                                     (_, Err(_)) => None,
                                 };
                                 let home = me
@@ -69,7 +50,6 @@ pub fn Header() -> impl IntoView {
                                     <span class="who" data-testid="signed-in-as">
                                         {me.display_name}
                                     </span>
-                                    {standing}
                                     <A href="/leaderboard">"Leaderboard"</A>
                                     <A href="/chats" attr:class="chats-link">
                                         "Chats"

@@ -5,7 +5,12 @@
 use leptos::prelude::*;
 use leptos_router::{components::A, hooks::use_query_map};
 
-use super::{form::Failed, live::use_live, page::PageTitle, session::use_session};
+use super::{
+    form::Failed,
+    live::{use_live, use_snapshot},
+    page::PageTitle,
+    session::use_session,
+};
 use crate::{
     api::board::load_board,
     error::AppError,
@@ -18,20 +23,9 @@ pub fn LeaderboardPage() -> impl IntoView {
     let query = use_query_map();
     let window = Memo::new(move |_| query.read().get("window").unwrap_or_else(|| "round".into()));
     let country = Memo::new(move |_| query.read().get("country").unwrap_or_default());
-    let live = use_live();
-    let board: Resource<(u64, Result<Board, AppError>)> = Resource::new(
-        move || {
-            (
-                window.get(),
-                country.get(),
-                live.resyncs.get(),
-                session.changes(),
-            )
-        },
-        move |(window, country, _, _)| {
-            let head = live.head();
-            async move { (head, load_board(window, country).await) }
-        },
+    let board: Resource<(u64, Result<Board, AppError>)> = use_snapshot(
+        move || (window.get(), country.get(), session.changes()),
+        |(window, country, _)| load_board(window, country),
     );
     view! {
         <PageTitle text="Leaderboard · Meridian" />
@@ -212,14 +206,8 @@ fn Row(row: BoardRow, me: Option<i64>) -> impl IntoView {
 /// This round's top 10 and my row, beside the map, linking to the full boards.
 #[component]
 pub fn CompactBoard(me: i64) -> impl IntoView {
-    let live = use_live();
-    let board: Resource<(u64, Result<Board, AppError>)> = Resource::new(
-        move || live.resyncs.get(),
-        move |_| {
-            let head = live.head();
-            async move { (head, load_board("round".into(), String::new()).await) }
-        },
-    );
+    let board: Resource<(u64, Result<Board, AppError>)> =
+        use_snapshot(|| (), |_| load_board("round".into(), String::new()));
     view! {
         <section class="card compact-board" aria-labelledby="compact-board-heading">
             <h2 id="compact-board-heading">"This round's leaders"</h2>
@@ -239,9 +227,30 @@ pub fn CompactBoard(me: i64) -> impl IntoView {
 }
 
 /// My points and all-time rank, in the header: my row of the all-time board, moved by every
-/// award like any board.
+/// award like any board. A suspense of its own beside the account links' (waiting on both in
+/// one left the header's home stale now and then after the home changed).
 #[component]
-pub fn Standing(board: Board, head: u64, me: i64) -> impl IntoView {
+pub fn MyStanding() -> impl IntoView {
+    let session = use_session();
+    let board: Resource<(u64, Result<Board, AppError>)> = use_snapshot(
+        move || session.changes(),
+        |_| load_board("all".into(), String::new()),
+    );
+    view! {
+        <Transition fallback=|| ()>
+            {move || Suspend::new(async move {
+                let me = session.me.await.ok().flatten()?;
+                match board.await {
+                    (head, Ok(board)) => Some(view! { <Standing board head me=me.id /> }),
+                    (_, Err(_)) => None,
+                }
+            })}
+        </Transition>
+    }
+}
+
+#[component]
+fn Standing(board: Board, head: u64, me: i64) -> impl IntoView {
     let live = use_live();
     let board = RwSignal::new(board);
     let seen = StoredValue::new(head);

@@ -8,7 +8,7 @@ use super::{
     chat::SayHi,
     form::Failed,
     game::ProfileGameSection,
-    live::use_live,
+    live::use_snapshot,
     page::{not_found_status, PageTitle, SignInFirst},
     session::use_session,
 };
@@ -20,13 +20,9 @@ pub fn ProfilePage() -> impl IntoView {
     let params = use_params_map();
     let handle = Memo::new(move |_| params.read().get("handle").unwrap_or_default());
     // Above the suspense that reads it (the server runs a suspense's contents twice).
-    let live = use_live();
-    let profile = Resource::new(
-        move || (handle.get(), session.changes(), live.resyncs.get()),
-        move |(handle, _, _)| {
-            let head = live.head();
-            async move { (head, player_profile(handle).await) }
-        },
+    let profile = use_snapshot(
+        move || (handle.get(), session.changes()),
+        |(handle, _)| player_profile(handle),
     );
     view! {
         <Transition fallback=|| view! { <p class="notice">"Loading…"</p> }>

@@ -9,7 +9,7 @@ use leptos_router::{components::A, hooks::use_params_map};
 
 use super::{
     form::Failed,
-    live::use_live,
+    live::{use_live, use_snapshot},
     page::{not_found_status, SignInFirst},
     session::use_session,
 };
@@ -55,26 +55,12 @@ type Snapshot<T> = Resource<(u64, Result<T, AppError>)>;
 #[component]
 fn SignedInChats(open: Option<i64>) -> impl IntoView {
     let session = use_session();
-    let live = use_live();
     // Created here, above the suspense that reads them: the server runs what is inside a
     // suspense twice (once to find what it waits for), and resources made in there would be
     // made, and fetched, twice.
-    let list: Snapshot<ChatList> = Resource::new(
-        move || live.resyncs.get(),
-        move |_| {
-            let head = live.head();
-            async move { (head, list_chats().await) }
-        },
-    );
-    let page: Option<Snapshot<ChatPage>> = open.map(|chat_id| {
-        Resource::new(
-            move || live.resyncs.get(),
-            move |_| {
-                let head = live.head();
-                async move { (head, open_chat(chat_id).await) }
-            },
-        )
-    });
+    let list: Snapshot<ChatList> = use_snapshot(|| (), |_| list_chats());
+    let page: Option<Snapshot<ChatPage>> =
+        open.map(|chat_id| use_snapshot(|| (), move |_| open_chat(chat_id)));
     view! {
         <Transition fallback=|| view! { <p class="notice">"Loading…"</p> }>
             {move || Suspend::new(async move {
@@ -93,14 +79,7 @@ fn SignedInChats(open: Option<i64>) -> impl IntoView {
 /// My chats beside the map on the play screen, kept current like the chats page's list.
 #[component]
 pub fn ChatsBeside(me: i64) -> impl IntoView {
-    let live = use_live();
-    let list: Snapshot<ChatList> = Resource::new(
-        move || live.resyncs.get(),
-        move |_| {
-            let head = live.head();
-            async move { (head, list_chats().await) }
-        },
-    );
+    let list: Snapshot<ChatList> = use_snapshot(|| (), |_| list_chats());
     view! { <ChatListPanel me open=None list /> }
 }
 

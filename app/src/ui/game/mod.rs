@@ -11,7 +11,7 @@ pub use profile::ProfileGameSection;
 use super::{
     clock::{now_ms, use_ticking_clock},
     form::Failed,
-    live::use_live,
+    live::{use_live, use_snapshot},
 };
 use crate::{
     api::game::{get_round, load_game},
@@ -97,16 +97,10 @@ fn Countdown(clock: RoundClock, refetch: RwSignal<u64>) -> impl IntoView {
 /// picked (the map flies there).
 #[component]
 pub fn GamePanel(me: i64, on_task: Callback<Task>) -> impl IntoView {
-    let live = use_live();
     let refetch = RwSignal::new(0u64);
-    // Above the suspense that shows it; the feed's head when the fetch starts comes with it.
-    let game: Resource<(u64, Result<GameView, AppError>)> = Resource::new(
-        move || (refetch.get(), live.resyncs.get()),
-        move |_| {
-            let head = live.head();
-            async move { (head, load_game().await) }
-        },
-    );
+    // Above the suspense that shows it.
+    let game: Resource<(u64, Result<GameView, AppError>)> =
+        use_snapshot(move || refetch.get(), |_| load_game());
     view! {
         <section class="game-panel card" aria-labelledby="tasks-heading">
             <Transition fallback=|| view! { <p class="notice">"Loading your tasks…"</p> }>

@@ -150,6 +150,30 @@ pub fn use_live() -> LiveFeed {
     expect_context::<LiveFeed>()
 }
 
+/// A snapshot for a component to keep live: fetched again whenever `source` changes or the
+/// feed says the page fell behind (`resync`), and answered with the feed's head when the fetch
+/// began, so the component applies what arrives after it. Create it above the suspense that
+/// reads it (the server runs a suspense's contents twice).
+pub fn use_snapshot<S, T, Fut>(
+    source: impl Fn() -> S + Send + Sync + 'static,
+    fetch: impl Fn(S) -> Fut + Send + Sync + 'static,
+) -> Resource<(u64, T)>
+where
+    S: PartialEq + Clone + Send + Sync + 'static,
+    T: serde::Serialize + serde::de::DeserializeOwned + Send + Sync + 'static,
+    Fut: std::future::Future<Output = T> + Send + 'static,
+{
+    let live = use_live();
+    Resource::new(
+        move || (source(), live.resyncs.get()),
+        move |(source, _)| {
+            let head = live.head();
+            let answer = fetch(source);
+            async move { (head, answer.await) }
+        },
+    )
+}
+
 /// The connection state, for the header.
 #[component]
 pub fn ConnectionBadge() -> impl IntoView {
