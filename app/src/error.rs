@@ -42,6 +42,9 @@ pub enum AppError {
     /// 415: the request's body is not a form.
     #[error("The request must be a form (application/x-www-form-urlencoded).")]
     NotAForm,
+    /// 503: the database is out of reach for a moment (restarting, say); retry shortly.
+    #[error("Meridian is briefly unavailable. Try again in a moment.")]
+    Unavailable,
     /// 500: something failed on the server; details are in its log.
     #[error("Something went wrong on our side. Please try again.")]
     Internal,
@@ -64,6 +67,7 @@ impl AppError {
         match self {
             Self::TooManyAttempts { retry_after_secs }
             | Self::TooManyMessages { retry_after_secs } => Some(*retry_after_secs),
+            Self::Unavailable => Some(2),
             _ => None,
         }
     }

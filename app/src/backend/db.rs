@@ -20,7 +20,9 @@ pub async fn prepare(database_url: &str, max_connections: u32) -> Result<PgPool,
     let options: PgConnectOptions = database_url.parse()?;
     let pool = PgPoolOptions::new()
         .max_connections(max_connections)
-        .acquire_timeout(Duration::from_secs(10))
+        // Short: while the database is out of reach, requests answer 503 soon rather than
+        // hang (a restart takes a second or two).
+        .acquire_timeout(Duration::from_secs(3))
         .connect_with(options.application_name(APPLICATION_NAME))
         .await?;
     migrate(&pool).await?;

@@ -21,6 +21,7 @@ impl AppError {
             Self::CrossSite => StatusCode::FORBIDDEN,
             Self::TooLarge { .. } => StatusCode::PAYLOAD_TOO_LARGE,
             Self::NotAForm => StatusCode::UNSUPPORTED_MEDIA_TYPE,
+            Self::Unavailable => StatusCode::SERVICE_UNAVAILABLE,
             Self::Internal | Self::Transport(_) => StatusCode::INTERNAL_SERVER_ERROR,
         }
     }
@@ -33,8 +34,13 @@ impl AppError {
 }
 
 impl From<sqlx::Error> for AppError {
-    /// Known constraint names become their variants; anything else is internal.
+    /// A database out of reach is [`AppError::Unavailable`]; known constraint names become
+    /// their variants; anything else is internal.
     fn from(err: sqlx::Error) -> Self {
+        if unreachable(&err) {
+            tracing::warn!(%err, "database unavailable");
+            return Self::Unavailable;
+        }
         let constraint = err.as_database_error().and_then(|e| e.constraint());
         match constraint {
             Some("players_handle_key") => Self::HandleTaken,
@@ -57,6 +63,19 @@ impl From<sqlx::Error> for AppError {
             ),
             _ => Self::internal("database error", err),
         }
+    }
+}
+
+/// Whether the error says the database is out of reach rather than that the query was wrong:
+/// no connection to be had, a connection that broke, or a server shutting down or starting
+/// (SQLSTATE classes 08 and 57).
+fn unreachable(err: &sqlx::Error) -> bool {
+    match err {
+        sqlx::Error::PoolTimedOut | sqlx::Error::PoolClosed | sqlx::Error::Io(_) => true,
+        sqlx::Error::Database(db) => db
+            .code()
+            .is_some_and(|code| code.starts_with("08") || code.starts_with("57")),
+        _ => false,
     }
 }
 
