@@ -25,12 +25,6 @@ impl Session {
         self.changed.get()
     }
 
-    /// Refetches the session now (a page about to leave cannot count on its actions' own
-    /// watchers, which go with it).
-    pub fn refresh(&self) {
-        self.changed.update(|n| *n += 1);
-    }
-
     /// A server action after which the session is refetched. Pages create their own (under
     /// `<Routes>`), so that a form posted without JavaScript gets its error back from the URL.
     pub fn action<S>(&self) -> ServerAction<S>

@@ -58,12 +58,13 @@ pub fn HomePage() -> impl IntoView {
         }
     });
 
-    // A home from the position is set: back to the map, with the new home in the header.
-    // Leaving disposes this page and its action's watcher, which may not have run yet.
+    // A home from the position is set: back to the map, loaded whole, so the header renders
+    // the new home on the server. (Navigating in the page left the header's suspense showing
+    // the old session now and then, in the release build.)
     Effect::new(move || {
         if let Some(Ok(_)) = from_position.value().get() {
-            session.refresh();
-            leptos_router::hooks::use_navigate()("/", Default::default());
+            #[cfg(feature = "hydrate")]
+            let _ = window().location().set_href("/");
         }
     });
 
