@@ -21,7 +21,7 @@ use std::{
 };
 
 use app::{
-    backend::{db, error::with_error_status, realtime::Throttle, AppState},
+    backend::{boards::Boards, db, error::with_error_status, realtime::Throttle, AppState},
     model::rules,
     shell, App,
 };
@@ -82,6 +82,7 @@ pub async fn state(config: &Config, options: LeptosOptions) -> Result<AppState, 
         leptos_options: options,
         settings: Arc::new(config.settings.clone()),
         hub: Arc::default(),
+        boards: Arc::new(Boards::new(config.settings.round_length)),
         typing: Arc::new(Throttle::new(Duration::from_secs(rules::TYPING_EVERY_SECS))),
     })
 }
@@ -183,6 +184,12 @@ pub async fn start(config: Config) -> Result<Running, StartError> {
     tokio::spawn(rounds::run(
         state.pool.clone(),
         config.settings.round_length,
+        stop.clone(),
+    ));
+    tokio::spawn(app::backend::boards::feed::keep_current(
+        state.pool.clone(),
+        state.hub.clone(),
+        state.boards.clone(),
         stop.clone(),
     ));
     tokio::spawn(presence::run(state.clone(), stop));

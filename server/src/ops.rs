@@ -15,6 +15,9 @@ async fn ready(State(state): State<AppState>) -> (StatusCode, &'static str) {
     if !state.hub.is_listening() {
         return (StatusCode::SERVICE_UNAVAILABLE, "event listener down");
     }
+    if !state.boards.is_loaded() {
+        return (StatusCode::SERVICE_UNAVAILABLE, "leaderboards loading");
+    }
     match sqlx::query_scalar!("select 1 as \"one!\"")
         .fetch_one(&state.pool)
         .await

@@ -3,12 +3,13 @@
 
 mod common;
 
-use common::{client, error_of, spawn_app, TestApp};
+use common::{client, error_of, fresh_database, spawn_app, spawn_app_on, TestApp};
 use serde_json::Value;
 use sqlx::PgPool;
 
 const PARIS: i32 = 2_988_507;
 const TOKYO: i32 = 1_850_147;
+const LAGOS: i32 = 2_332_459;
 
 /// Players `p001`… with homes in `city`, each with one award of `points[i]`, `ago` before now.
 async fn seed(pool: &PgPool, first: usize, city: i32, points: &[i32], ago: &str) -> Vec<i64> {
@@ -195,4 +196,142 @@ async fn an_award_event_carries_the_points_of_every_window() {
         award.round_total,
         if award.round_id.is_some() { 3 } else { 0 }
     );
+}
+
+/// The board as counting the ledger row by row says it should be (what every read did before
+/// the standings moved into memory): (handle, rank, points), ranked 50th or better.
+async fn counted(
+    pool: &PgPool,
+    window: &str,
+    country: &str,
+    round_id: i64,
+) -> Vec<(String, i64, i64)> {
+    sqlx::query_as(
+        "with scores as (
+             select l.player_id, sum(l.points)::bigint as points
+             from points_ledger l
+             where case $1
+                       when 'round' then l.awarded_at >= (select starts_at from rounds where id = $3)
+                       when 'week' then l.awarded_at > now() - interval '7 days'
+                       when 'month' then l.awarded_at > now() - interval '30 days'
+                       else true end
+             group by l.player_id
+         ), ranked as (
+             select p.handle, s.points, rank() over (order by s.points desc) as rank
+             from scores s
+             join players p on p.id = s.player_id
+             left join city_places c on c.city_id = p.home_city_id
+             where s.points > 0 and ($2 = '' or c.country_code = $2)
+         )
+         select handle, rank, points from ranked where rank <= 50 order by rank, handle",
+    )
+    .bind(window)
+    .bind(country)
+    .bind(round_id)
+    .fetch_all(pool)
+    .await
+    .unwrap()
+}
+
+#[tokio::test]
+async fn standings_kept_by_events_and_loaded_at_start_agree_with_the_ledger() {
+    let url = fresh_database().await;
+    let before = spawn_app_on(url.clone()).await;
+    // A workload the running instance hears as events: players in three countries, awards
+    // spread over 40 days (inside and outside every window), players moving home.
+    let mut state = 0x2545_f491_u64;
+    let mut next = |n: u64| {
+        state = state
+            .wrapping_mul(6_364_136_223_846_793_005)
+            .wrapping_add(1);
+        (state >> 33) % n
+    };
+    let cities = [PARIS, TOKYO, LAGOS];
+    let mut ids = Vec::new();
+    for i in 0..60 {
+        let city = cities[next(3) as usize];
+        ids.push(player_at(&before.pool, 100 + i, city).await);
+    }
+    for step in 0..400 {
+        let player = ids[next(ids.len() as u64) as usize];
+        // Moves in the middle and at the end, where no award follows to tell the country.
+        if step % 25 == 0 || step >= 390 {
+            sqlx::query("update players set home_city_id = $2 where id = $1")
+                .bind(player)
+                .bind(cities[next(3) as usize])
+                .execute(&before.pool)
+                .await
+                .unwrap();
+            continue;
+        }
+        let ago = match next(4) {
+            0 => format!("{} seconds", next(600)),
+            1 => format!("{} hours", next(24 * 8)),
+            _ => format!("{} hours", next(24 * 40)),
+        };
+        award(&before.pool, player, next(11) as i32, &ago).await;
+    }
+    let after = spawn_app_on(url).await;
+    for window in ["round", "week", "month", "all"] {
+        for country in ["", "FR", "JP", "NG"] {
+            let heard = board(&before, &client(), window, country).await;
+            let loaded = board(&after, &client(), window, country).await;
+            let round_id = heard["round_id"].as_i64().unwrap();
+            let expected = counted(&before.pool, window, country, round_id).await;
+            assert!(
+                !expected.is_empty() || window == "round",
+                "{window} {country} has rows"
+            );
+            assert_eq!(
+                ranks(&heard),
+                expected,
+                "kept by events: {window} {country:?}"
+            );
+            assert_eq!(
+                ranks(&loaded),
+                expected,
+                "loaded at start: {window} {country:?}"
+            );
+        }
+    }
+}
+
+/// One player `p{n}` at home in `city`, without points.
+async fn player_at(pool: &PgPool, n: usize, city: i32) -> i64 {
+    sqlx::query_scalar(
+        "insert into players (handle, display_name, password_hash, home_city_id)
+         values ($1, $1, 'x', $2) returning id",
+    )
+    .bind(format!("p{n:03}"))
+    .bind(city)
+    .fetch_one(pool)
+    .await
+    .unwrap()
+}
+
+#[tokio::test]
+async fn a_week_slides_on_the_clock_with_nothing_written() {
+    let app = spawn_app().await;
+    let ids = seed(&app.pool, 1, PARIS, &[1], "1 minute").await;
+    award(
+        &app.pool,
+        ids[0],
+        20,
+        "6 days 23 hours 59 minutes 57 seconds",
+    )
+    .await;
+    let week = board(&app, &client(), "week", "").await;
+    assert_eq!(ranks(&week), [("p001".into(), 1, 21)]);
+    // Four seconds later that award is more than 7 days old; nothing was written meanwhile.
+    let cursor = week["cursor"].as_i64().unwrap();
+    tokio::time::sleep(std::time::Duration::from_secs(4)).await;
+    let week = board(&app, &client(), "week", "").await;
+    assert_eq!(
+        week["cursor"].as_i64().unwrap(),
+        cursor,
+        "no event in between"
+    );
+    assert_eq!(ranks(&week), [("p001".into(), 1, 1)]);
+    let all = board(&app, &client(), "all", "").await;
+    assert_eq!(ranks(&all), [("p001".into(), 1, 21)]);
 }

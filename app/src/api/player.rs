@@ -10,5 +10,12 @@ pub async fn player_profile(handle: String) -> Result<Profile, AppError> {
     use crate::backend::{players, sessions, state};
     let me = sessions::require_player().await?;
     let state = state()?;
-    players::profile(&state.pool, me, &handle, state.settings.presence_timeout).await
+    players::profile(
+        &state.pool,
+        &state.boards,
+        me,
+        &handle,
+        state.settings.presence_timeout,
+    )
+    .await
 }

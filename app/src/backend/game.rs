@@ -15,7 +15,7 @@ use crate::{
     error::AppError,
     model::{
         game::{criticality, TASKS_PER_ROUND},
-        DayPoints, GameView, ProfileGame, Round, RoundClock, Task, Tasks, Weights,
+        DayPoints, GameView, ProfileGame, Round, RoundClock, Scope, Task, Tasks, Weights, Window,
     },
 };
 
@@ -178,19 +178,21 @@ pub async fn tasks(pool: &PgPool, me: i64, round: &Round) -> Result<Tasks, AppEr
 }
 
 /// The game on a player's profile: points, rank, tasks, points per day over 30 days.
-pub async fn profile(pool: &PgPool, player: i64) -> Result<ProfileGame, AppError> {
+pub async fn profile(
+    pool: &PgPool,
+    boards: &super::boards::Boards,
+    player: i64,
+) -> Result<ProfileGame, AppError> {
+    let rank = boards
+        .rank(pool, player, Window::All, &Scope::Global)
+        .await?;
     let totals = sqlx::query!(
-        r#"with mine as (select coalesce(sum(points), 0)::bigint as points
-                         from points_ledger where player_id = $1)
-           select mine.points as "points!",
+        r#"select (select coalesce(sum(points), 0)::bigint from points_ledger
+                   where player_id = $1) as "points!",
                   (select coalesce(sum(points), 0)::bigint from points_ledger
                    where player_id = $1 and awarded_at > now() - interval '7 days') as "week!",
                   (select count(*) from tasks
-                   where player_id = $1 and completed_at is not null) as "tasks!",
-                  (select 1 + count(*) from (select sum(points) as total from points_ledger
-                                             group by player_id) t
-                   where t.total > mine.points) as "rank!"
-           from mine"#,
+                   where player_id = $1 and completed_at is not null) as "tasks!""#,
         player
     )
     .fetch_one(pool)
@@ -220,7 +222,7 @@ pub async fn profile(pool: &PgPool, player: i64) -> Result<ProfileGame, AppError
     Ok(ProfileGame {
         points: totals.points,
         points_week: totals.week,
-        rank: (totals.points > 0).then_some(totals.rank),
+        rank,
         tasks_completed: totals.tasks,
         daily,
         latest: latest.into_iter().map(|t| t.0).collect(),

@@ -58,6 +58,8 @@ pub struct AppState {
     pub leptos_options: LeptosOptions,
     pub settings: Arc<Settings>,
     pub hub: Arc<realtime::Hub>,
+    /// The leaderboards' standings, kept current from the event log.
+    pub boards: Arc<boards::Boards>,
     /// Typing signals relayed per sender (see [`realtime::Throttle`]).
     pub typing: Arc<realtime::Throttle>,
 }

@@ -36,6 +36,7 @@ pub async fn me(pool: &PgPool, player_id: i64) -> Result<Option<Me>, AppError> {
 /// counts the players this one has sent a message to, and their home countries.
 pub async fn profile(
     pool: &PgPool,
+    boards: &super::boards::Boards,
     viewer: i64,
     handle: &str,
     presence_timeout: Duration,
@@ -75,7 +76,7 @@ pub async fn profile(
         Some(city) => places::home_of_city(pool, city).await?,
         None => None,
     };
-    let game = super::game::profile(pool, row.id).await?;
+    let game = super::game::profile(pool, boards, row.id).await?;
     Ok(Profile {
         game,
         cursor,

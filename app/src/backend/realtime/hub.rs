@@ -37,6 +37,8 @@ struct Streams {
 
 pub struct Hub {
     streams: Mutex<Streams>,
+    /// In-process readers of every durable event, unbounded (see [`Hub::observe`]).
+    observers: Mutex<Vec<mpsc::UnboundedSender<Arc<Message>>>>,
     listening: AtomicBool,
     /// Names this instance in shared state (presence rows).
     instance: String,
@@ -46,6 +48,7 @@ impl Default for Hub {
     fn default() -> Self {
         Self {
             streams: Mutex::default(),
+            observers: Mutex::default(),
             listening: AtomicBool::new(false),
             instance: format!("{:016x}", rand::random::<u64>()),
         }
@@ -117,8 +120,26 @@ impl Hub {
         }
     }
 
+    /// Every durable event published from now on, whoever may see it, never dropped for
+    /// lagging: for state this instance keeps from the log (the leaderboards), which must
+    /// see every event and cannot resync the way a page does.
+    pub fn observe(&self) -> mpsc::UnboundedReceiver<Arc<Message>> {
+        let (tx, rx) = mpsc::unbounded_channel();
+        self.observers
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .push(tx);
+        rx
+    }
+
     /// Hands an event to every stream allowed to see it, without waiting on any.
     pub fn publish(&self, event: Arc<Message>) {
+        if event.id.is_some() {
+            self.observers
+                .lock()
+                .unwrap_or_else(|e| e.into_inner())
+                .retain(|tx| tx.send(event.clone()).is_ok());
+        }
         let mut streams = self.lock();
         streams.open.retain(|_, slot| {
             if !event.visible_to(slot.player) {
