@@ -335,3 +335,35 @@ async fn a_week_slides_on_the_clock_with_nothing_written() {
     let all = board(&app, &client(), "all", "").await;
     assert_eq!(ranks(&all), [("p001".into(), 1, 21)]);
 }
+
+#[tokio::test]
+async fn an_instance_starting_while_awards_are_written_counts_every_one() {
+    let url = fresh_database().await;
+    let first = spawn_app_on(url.clone()).await;
+    let ids = seed(&first.pool, 1, PARIS, &[1, 1, 1], "1 minute").await;
+    // Awards every few milliseconds while a second instance starts, loads and listens.
+    let writing = {
+        let pool = first.pool.clone();
+        tokio::spawn(async move {
+            for n in 0..400 {
+                award(&pool, ids[n % 3], 1, "0 seconds").await;
+                tokio::time::sleep(std::time::Duration::from_millis(2)).await;
+            }
+        })
+    };
+    let second = spawn_app_on(url).await;
+    writing.await.unwrap();
+    for app in [&first, &second] {
+        let all = board(app, &client(), "all", "").await;
+        assert_eq!(ranks(&all), counted(&first.pool, "all", "", 0).await);
+        let latest: i64 = sqlx::query_scalar("select max(id) from events")
+            .fetch_one(&first.pool)
+            .await
+            .unwrap();
+        assert_eq!(
+            all["cursor"].as_i64(),
+            Some(latest),
+            "the standings hold every event"
+        );
+    }
+}

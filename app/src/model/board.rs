@@ -156,6 +156,10 @@ impl Board {
             return false;
         }
         let now = self.window.of(award);
+        // Boards hold players with points in their window only.
+        if now <= 0 {
+            return false;
+        }
         let before = now - i64::from(award.points);
         let row = BoardRow {
             rank: 0,

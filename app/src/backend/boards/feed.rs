@@ -1,10 +1,10 @@
 //! Keeps an instance's standings current: loads them from one database snapshot, then applies
 //! every award and change of home the event log carries, in id order, from the hub.
 //!
-//! The hub is observed before the snapshot is read, so nothing falls between the two: an
-//! event the snapshot already holds has an id at or below its cursor and is skipped; every
-//! later one arrives from the hub. Ids become visible in commit order, so the snapshot's
-//! newest id says exactly which events it holds.
+//! The hub is observed, and the listener has its starting point, before the snapshot is read,
+//! so nothing falls between the two: an event the snapshot already holds has an id at or below
+//! its cursor and is skipped; every later one arrives from the hub. Ids become visible in
+//! commit order, so the snapshot's newest id says exactly which events it holds.
 
 use std::{sync::Arc, time::Duration};
 
@@ -31,6 +31,14 @@ pub async fn keep_current(
 ) {
     while !*stop.borrow() {
         let mut events = hub.observe();
+        // The listener publishes what commits after its own starting point: a snapshot read
+        // before it has one could miss what commits in between.
+        while !hub.is_listening() {
+            tokio::select! {
+                _ = tokio::time::sleep(Duration::from_millis(10)) => {}
+                _ = stop.changed() => return,
+            }
+        }
         let started = std::time::Instant::now();
         let snapshot = tokio::select! {
             loaded = load(&pool, boards.round_length) => loaded,

@@ -8,6 +8,17 @@
 //!     --mode chat --pairs 100 --rate 100 --seconds 10
 //! ```
 //!
+//! `--sample SECONDS` adds a line every so often with the server's RSS, open files, the
+//! events table's rows and size and the sends refused so far: a soak is the chat mode run
+//! long, e.g. `--mode chat --pairs 500 --rate 200 --seconds 1800 --sample 60`.
+//!
+//! `--mode leaderboard` measures boards in a big world (see `leaderboard.rs`):
+//!
+//! ```sh
+//! DATABASE_URL=postgres://postgres@…/scratch cargo run --release -p server --example bench -- \
+//!     --mode leaderboard --players 1000000 --rows 10000000
+//! ```
+//!
 //! `--mode chat` measures a chat message from send to delivery instead: `--pairs` pairs of
 //! players, each with a chat and both players on a live stream; `--rate` messages a second in
 //! all, sent through `POST /api/chat/send` by alternating senders (each sender stays under the
@@ -33,8 +44,16 @@ use std::{
 use sqlx::{postgres::PgListener, PgPool};
 use tokio::{process::Command, sync::Barrier};
 
+mod leaderboard;
+
 struct Args {
     mode: String,
+    players: usize,
+    rows: usize,
+    reads: usize,
+    awards: usize,
+    /// Seconds between samples of the server's RSS, open files and event table (0: none).
+    sample: u64,
     pairs: usize,
     clients: usize,
     rate: u32,
@@ -45,6 +64,11 @@ struct Args {
 fn args() -> Args {
     let mut args = Args {
         mode: "events".into(),
+        players: 1_000_000,
+        rows: 10_000_000,
+        reads: 1000,
+        awards: 200,
+        sample: 0,
         pairs: 100,
         clients: 2000,
         rate: 500,
@@ -61,13 +85,46 @@ fn args() -> Args {
             "--rate" => args.rate = value.parse().expect("--rate N"),
             "--seconds" => args.seconds = value.parse().expect("--seconds N"),
             "--binary" => args.binary = value,
+            "--players" => args.players = value.parse().expect("--players N"),
+            "--rows" => args.rows = value.parse().expect("--rows N"),
+            "--reads" => args.reads = value.parse().expect("--reads N"),
+            "--awards" => args.awards = value.parse().expect("--awards N"),
+            "--sample" => args.sample = value.parse().expect("--sample SECONDS"),
             other => panic!(
-                "unknown flag {other} (use --mode events|chat, --clients, --pairs, --rate, \
-                 --seconds, --binary)"
+                "unknown flag {other} (use --mode events|chat|leaderboard, --clients, --pairs, \
+                 --rate, --seconds, --binary, --players, --rows, --reads, --awards, --sample)"
             ),
         }
     }
     args
+}
+
+fn open_files(pid: u32) -> usize {
+    std::fs::read_dir(format!("/proc/{pid}/fd")).map_or(0, |d| d.count())
+}
+
+/// Every `every`, one line: the server's RSS and open files, the events table's rows and
+/// size, and the sends refused so far. Runs until the bench ends.
+fn sampler(pid: u32, pool: PgPool, every: Duration, refused: Arc<std::sync::atomic::AtomicU64>) {
+    tokio::spawn(async move {
+        let started = Instant::now();
+        loop {
+            let (rows, bytes): (i64, i64) =
+                sqlx::query_as("select count(*), pg_total_relation_size('events') from events")
+                    .fetch_one(&pool)
+                    .await
+                    .unwrap_or((-1, -1));
+            println!(
+                "sample t={:>5.0}s rss={:>7} KiB fds={:>5} events={rows:>9} ({:.1} MiB) refused={}",
+                started.elapsed().as_secs_f64(),
+                rss_kib(pid),
+                open_files(pid),
+                bytes as f64 / 1048576.0,
+                refused.load(std::sync::atomic::Ordering::Relaxed)
+            );
+            tokio::time::sleep(every).await;
+        }
+    });
 }
 
 fn rss_kib(pid: u32) -> u64 {
@@ -232,7 +289,8 @@ async fn main() {
     match args.mode.as_str() {
         "events" => events(args).await,
         "chat" => chat(args).await,
-        other => panic!("unknown mode {other} (events or chat)"),
+        "leaderboard" => leaderboard::run(args).await,
+        other => panic!("unknown mode {other} (events, chat or leaderboard)"),
     }
 }
 
@@ -358,7 +416,7 @@ async fn chat(args: Args) {
     );
     let Server {
         child: mut server,
-        pid: _,
+        pid,
         base,
         client,
         pool,
@@ -447,6 +505,10 @@ async fn chat(args: Args) {
 
     let answers: Arc<Mutex<Vec<f64>>> = Arc::default();
     let refused = Arc::new(std::sync::atomic::AtomicU64::new(0));
+    if args.sample > 0 {
+        let every = Duration::from_secs(args.sample);
+        sampler(pid, pool.clone(), every, refused.clone());
+    }
     let gap = Duration::from_secs_f64(1.0 / f64::from(args.rate));
     let started = Instant::now();
     let mut n = 0u64;
