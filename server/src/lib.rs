@@ -4,13 +4,14 @@
 
 pub mod config;
 pub mod guard;
+pub mod housekeeping;
 pub mod listener;
 pub mod ops;
 pub mod presence;
 pub mod requests;
-pub mod retention;
 pub mod rounds;
 pub mod sse;
+pub mod supervisor;
 pub mod telemetry;
 
 use std::{
@@ -21,7 +22,13 @@ use std::{
 };
 
 use app::{
-    backend::{boards::Boards, db, error::with_error_status, realtime::Throttle, AppState},
+    backend::{
+        boards::{self, Boards},
+        db,
+        error::with_error_status,
+        realtime::Throttle,
+        AppState,
+    },
     model::rules,
     shell, App,
 };
@@ -35,6 +42,7 @@ use axum::{
 };
 use leptos::prelude::*;
 use leptos_axum::{generate_route_list, AxumRouteListing, LeptosRoutes};
+use supervisor::Supervisor;
 use tokio::{
     net::TcpListener,
     sync::{oneshot, watch},
@@ -98,8 +106,8 @@ fn page_routes() -> Vec<AxumRouteListing> {
     ROUTES.get_or_init(|| generate_route_list(App)).clone()
 }
 
-/// The whole HTTP surface.
-pub fn router(state: AppState) -> Router {
+/// The whole HTTP surface; `/readyz` asks `supervisor` which tasks are up.
+pub fn router(state: AppState, supervisor: Supervisor) -> Router {
     let routes = page_routes();
     let context = {
         let state = state.clone();
@@ -112,7 +120,7 @@ pub fn router(state: AppState) -> Router {
     Router::new()
         .leptos_routes_with_context(&state, routes, context.clone(), page)
         .route("/events", get(sse::events))
-        .merge(ops::routes())
+        .merge(ops::routes(supervisor))
         // Unknown paths render the app's 404 page, which needs the state like any page.
         .fallback(leptos_axum::file_and_error_handler_with_context::<
             AppState,
@@ -171,37 +179,47 @@ pub async fn start(config: Config) -> Result<Running, StartError> {
     })?;
     let state = state(&config, leptos_options(addr)?).await?;
     let (stop_tx, stop) = watch::channel(false);
-    tokio::spawn(listener::run(
-        state.pool.clone(),
-        state.hub.clone(),
-        stop.clone(),
-    ));
-    tokio::spawn(retention::run(
-        state.pool.clone(),
-        config.event_retention,
-        stop.clone(),
-    ));
-    tokio::spawn(rounds::run(
-        state.pool.clone(),
-        config.settings.round_length,
-        stop.clone(),
-    ));
-    tokio::spawn(app::backend::boards::feed::keep_current(
-        state.pool.clone(),
-        state.hub.clone(),
-        state.boards.clone(),
-        stop.clone(),
-    ));
-    tokio::spawn(presence::run(state.clone(), stop));
-    // Take requests once events flow (or after a few seconds regardless: `/readyz` tells).
+    let supervisor = Supervisor::new(stop);
+    {
+        let (pool, hub) = (state.pool.clone(), state.hub.clone());
+        supervisor.spawn("listener", true, move |stop| {
+            listener::run(pool.clone(), hub.clone(), stop)
+        });
+    }
+    {
+        let (pool, hub, boards) = (state.pool.clone(), state.hub.clone(), state.boards.clone());
+        supervisor.spawn("leaderboards", true, move |stop| {
+            boards::feed::keep_current(pool.clone(), hub.clone(), boards.clone(), stop)
+        });
+    }
+    {
+        let (pool, keep) = (state.pool.clone(), config.event_retention);
+        supervisor.spawn("housekeeping", false, move |stop| {
+            housekeeping::run(pool.clone(), keep, stop)
+        });
+    }
+    {
+        let (pool, length) = (state.pool.clone(), config.settings.round_length);
+        supervisor.spawn("rounds", false, move |stop| {
+            rounds::run(pool.clone(), length, stop)
+        });
+    }
+    {
+        let state = state.clone();
+        supervisor.spawn("presence", false, move |stop| {
+            presence::run(state.clone(), stop)
+        });
+    }
+    // Take requests once events flow and the standings are loaded (or after a few seconds
+    // regardless: `/readyz` tells).
     for _ in 0..500 {
-        if state.hub.is_listening() {
+        if state.hub.is_listening() && state.boards.is_loaded() {
             break;
         }
         tokio::time::sleep(std::time::Duration::from_millis(10)).await;
     }
     let (tx, rx) = oneshot::channel::<()>();
-    let app = router(state.clone());
+    let app = router(state.clone(), supervisor);
     let hub = state.hub.clone();
     let task = tokio::spawn(serve(listener, app, async move {
         let _ = rx.await;

@@ -1,31 +1,42 @@
-//! Operations endpoints: `/healthz` (the process answers) and `/readyz` (the database answers
-//! and the event listener is connected).
+//! Operations endpoints: `/healthz` (the process answers) and `/readyz` (the database answers,
+//! every background task that requests depend on is running, the event listener is connected
+//! and the leaderboards are loaded; otherwise 503 naming what is not).
 
-use axum::{extract::State, http::StatusCode, routing::get, Router};
+use axum::{extract::State, http::StatusCode, routing::get, Extension, Router};
 
 use app::backend::AppState;
 
-pub fn routes() -> Router<AppState> {
+use crate::supervisor::Supervisor;
+
+pub fn routes(supervisor: Supervisor) -> Router<AppState> {
     Router::new()
         .route("/healthz", get(|| async { "ok" }))
         .route("/readyz", get(ready))
+        .layer(Extension(supervisor))
 }
 
-async fn ready(State(state): State<AppState>) -> (StatusCode, &'static str) {
+async fn ready(
+    State(state): State<AppState>,
+    Extension(supervisor): Extension<Supervisor>,
+) -> (StatusCode, String) {
+    let unavailable = |why: String| (StatusCode::SERVICE_UNAVAILABLE, why);
+    if let Some(task) = supervisor.essential_down() {
+        return unavailable(format!("background task down: {task}"));
+    }
     if !state.hub.is_listening() {
-        return (StatusCode::SERVICE_UNAVAILABLE, "event listener down");
+        return unavailable("event listener down".into());
     }
     if !state.boards.is_loaded() {
-        return (StatusCode::SERVICE_UNAVAILABLE, "leaderboards loading");
+        return unavailable("leaderboards loading".into());
     }
     match sqlx::query_scalar!("select 1 as \"one!\"")
         .fetch_one(&state.pool)
         .await
     {
-        Ok(_) => (StatusCode::OK, "ready"),
+        Ok(_) => (StatusCode::OK, "ready".into()),
         Err(err) => {
             tracing::warn!(%err, "readiness check failed");
-            (StatusCode::SERVICE_UNAVAILABLE, "database unavailable")
+            unavailable("database unavailable".into())
         }
     }
 }
