@@ -33,6 +33,9 @@ pub enum AppError {
     /// 404: the thing named does not exist (or is not the asker's to see).
     #[error("{0} not found.")]
     NotFound(String),
+    /// 403: the signed-in player may not do this (an admin's function, say).
+    #[error("Only an admin may do this.")]
+    Forbidden,
     /// 403: a state-changing request from another site.
     #[error("Cross-site request refused.")]
     CrossSite,

@@ -148,6 +148,13 @@ impl Config {
                     .seconds("MERIDIAN_PRESENCE_TIMEOUT_SECS", defaults.presence_timeout)?,
                 keep_alive: vars.seconds("MERIDIAN_KEEP_ALIVE_SECS", defaults.keep_alive)?,
                 round_length: vars.seconds("MERIDIAN_ROUND_SECS", defaults.round_length)?,
+                admins: vars
+                    .get("MERIDIAN_ADMINS")
+                    .unwrap_or_default()
+                    .split(',')
+                    .map(|h| h.trim().to_lowercase())
+                    .filter(|h| !h.is_empty())
+                    .collect(),
             },
             json_logs,
             event_retention: Duration::from_secs(

@@ -91,6 +91,7 @@ pub async fn state(config: &Config, options: LeptosOptions) -> Result<AppState, 
         settings: Arc::new(config.settings.clone()),
         hub: Arc::default(),
         boards: Arc::new(Boards::new(config.settings.round_length)),
+        reference: Arc::default(),
         typing: Arc::new(Throttle::new(Duration::from_secs(rules::TYPING_EVERY_SECS))),
     })
 }
@@ -181,9 +182,13 @@ pub async fn start(config: Config) -> Result<Running, StartError> {
     let (stop_tx, stop) = watch::channel(false);
     let supervisor = Supervisor::new(stop);
     {
-        let (pool, hub) = (state.pool.clone(), state.hub.clone());
+        let (pool, hub, cache) = (
+            state.pool.clone(),
+            state.hub.clone(),
+            state.reference.clone(),
+        );
         supervisor.spawn("listener", true, move |stop| {
-            listener::run(pool.clone(), hub.clone(), stop)
+            listener::run(pool.clone(), hub.clone(), cache.clone(), stop)
         });
     }
     {

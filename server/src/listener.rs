@@ -1,7 +1,9 @@
 //! The one listener per instance: wakes on `NOTIFY meridian_events`, reads the event log after
 //! its cursor in id order and publishes each event to the hub. It also relays ephemeral
 //! messages (presence, typing), which travel whole in `NOTIFY meridian_ephemeral`, and ends
-//! the streams of signed-out sessions (`NOTIFY meridian_session_ended`). Both are lost when
+//! the streams of signed-out sessions (`NOTIFY meridian_session_ended`), and drops the cache
+//! of reference data when it changes (`NOTIFY meridian_reference`, and at every connect, since
+//! a change made while no one listened went unheard). The first two are lost when
 //! no one is listening: by design for ephemeral messages; a stream whose sign-out is lost
 //! that way lives on until it closes.
 //!
@@ -23,6 +25,7 @@ use std::{sync::Arc, time::Duration};
 
 use app::backend::{
     realtime::{log, Hub, Message, EPHEMERAL_CHANNEL},
+    reference::{self, Reference},
     sessions,
 };
 use sqlx::{
@@ -42,12 +45,17 @@ pub const APPLICATION_NAME: &str = "meridian-listener";
 const MAX_BACKOFF: Duration = Duration::from_secs(2);
 
 /// Runs until `stop` turns true. Failures are logged and retried; they never end the task.
-pub async fn run(pool: PgPool, hub: Arc<Hub>, mut stop: watch::Receiver<bool>) {
+pub async fn run(
+    pool: PgPool,
+    hub: Arc<Hub>,
+    cache: Arc<Reference>,
+    mut stop: watch::Receiver<bool>,
+) {
     let mut cursor: Option<i64> = None;
     let mut backoff = Duration::ZERO;
     while !*stop.borrow() {
         let mut was_up = false;
-        let result = listen(&pool, &hub, &mut cursor, &mut stop, &mut was_up).await;
+        let result = listen(&pool, &hub, &cache, &mut cursor, &mut stop, &mut was_up).await;
         hub.set_listening(false);
         let Err(err) = result else { break };
         backoff = if was_up {
@@ -77,6 +85,7 @@ enum ListenError {
 async fn listen(
     pool: &PgPool,
     hub: &Hub,
+    cache: &Reference,
     cursor: &mut Option<i64>,
     stop: &mut watch::Receiver<bool>,
     was_up: &mut bool,
@@ -95,8 +104,15 @@ async fn listen(
         .await?;
     let mut listener = PgListener::connect_with(&own).await?;
     listener
-        .listen_all([CHANNEL, EPHEMERAL_CHANNEL, sessions::ENDED_CHANNEL])
+        .listen_all([
+            CHANNEL,
+            EPHEMERAL_CHANNEL,
+            sessions::ENDED_CHANNEL,
+            reference::CHANNEL,
+        ])
         .await?;
+    // Whatever changed while no one listened went unheard: the caches start afresh.
+    cache.invalidate();
     // Listening first, then reading the cursor: nothing committed in between is missed.
     if cursor.is_none() {
         *cursor = Some(log::latest_id(pool).await?);
@@ -118,6 +134,11 @@ async fn listen(
                         Ok(message) => hub.publish(Arc::new(message)),
                         Err(err) => tracing::warn!(%err, "unreadable ephemeral message"),
                     }
+                    continue;
+                }
+                // Reference data changed (a weight, the catalogue): drop the cache.
+                note if note.channel() == reference::CHANNEL => {
+                    cache.invalidate();
                     continue;
                 }
                 // A signed-out session's streams end here, on every instance.

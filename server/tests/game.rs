@@ -7,7 +7,7 @@ mod common;
 use std::time::Duration;
 
 use app::{
-    backend::game,
+    backend::{game, reference::Reference},
     model::{Round, Task, Tasks},
 };
 use common::{
@@ -63,7 +63,10 @@ async fn round(pool: &PgPool) -> Round {
 }
 
 async fn my_tasks(pool: &PgPool, me: i64) -> Vec<Task> {
-    match game::tasks(pool, me, &round(pool).await).await.unwrap() {
+    match game::tasks(pool, &Reference::default(), me, &round(pool).await)
+        .await
+        .unwrap()
+    {
         Tasks::Assigned(tasks) => tasks,
         Tasks::NoHome => panic!("player {me} has no home"),
     }
@@ -190,7 +193,11 @@ async fn twenty_first_visits_at_once_choose_once() {
     let visits: Vec<_> = (0..20)
         .map(|_| {
             let (pool, round) = (app.pool.clone(), round.clone());
-            tokio::spawn(async move { game::tasks(&pool, me, &round).await.unwrap() })
+            tokio::spawn(async move {
+                game::tasks(&pool, &Reference::default(), me, &round)
+                    .await
+                    .unwrap()
+            })
         })
         .collect();
     let mut answers = Vec::new();
@@ -217,9 +224,14 @@ async fn fewer_regions_mean_fewer_tasks_and_no_home_means_none() {
     assert_eq!(my_tasks(&app.pool, me).await, []);
     let (homeless_client, homeless) = app.signed_up("nomad").await;
     assert_eq!(
-        game::tasks(&app.pool, homeless, &round(&app.pool).await)
-            .await
-            .unwrap(),
+        game::tasks(
+            &app.pool,
+            &Reference::default(),
+            homeless,
+            &round(&app.pool).await
+        )
+        .await
+        .unwrap(),
         Tasks::NoHome
     );
     // One other region: one task, for a player who had none this round yet.

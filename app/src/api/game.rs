@@ -21,5 +21,11 @@ pub async fn load_game() -> Result<GameView, AppError> {
     use crate::backend::{game, sessions, state};
     let me = sessions::require_player().await?;
     let state = state()?;
-    game::view(&state.pool, me, state.settings.round_length).await
+    game::view(
+        &state.pool,
+        &state.reference,
+        me,
+        state.settings.round_length,
+    )
+    .await
 }

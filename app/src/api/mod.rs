@@ -3,6 +3,7 @@
 //! (`backend::error::with_error_status`).
 
 pub mod account;
+pub mod admin;
 pub mod board;
 pub mod chat;
 pub mod game;

@@ -18,7 +18,7 @@ impl AppError {
                 StatusCode::TOO_MANY_REQUESTS
             }
             Self::NotFound(_) => StatusCode::NOT_FOUND,
-            Self::CrossSite => StatusCode::FORBIDDEN,
+            Self::CrossSite | Self::Forbidden => StatusCode::FORBIDDEN,
             Self::TooLarge { .. } => StatusCode::PAYLOAD_TOO_LARGE,
             Self::NotAForm => StatusCode::UNSUPPORTED_MEDIA_TYPE,
             Self::Unavailable => StatusCode::SERVICE_UNAVAILABLE,
@@ -60,6 +60,15 @@ impl From<sqlx::Error> for AppError {
             Some("messages_body_trimmed" | "messages_body_plain") => Self::invalid(
                 "body",
                 "Message may not start or end with spaces or contain control characters.",
+            ),
+            Some(
+                c @ ("task_weights_low_points"
+                | "task_weights_medium_points"
+                | "task_weights_high_points"),
+            ) => Self::invalid(&c["task_weights_".len()..], "Points must be from 1 to 100."),
+            Some("task_weights_thresholds_ordered") => Self::invalid(
+                "high_from",
+                "Thresholds must be in order: 0 < medium < high ≤ 1.",
             ),
             _ => Self::internal("database error", err),
         }

@@ -10,7 +10,7 @@ use std::time::Duration;
 
 use sqlx::{types::Json, PgExecutor, PgPool};
 
-use super::realtime::log;
+use super::{realtime::log, reference::Reference};
 use crate::{
     error::AppError,
     model::{
@@ -44,7 +44,8 @@ fn length_secs(length: Duration) -> i32 {
     length.as_secs().clamp(1, i32::MAX as u64) as i32
 }
 
-/// The task weights. Every reader goes through here (a cache comes later).
+/// The task weights as stored. Readers go through [`super::reference::Reference::weights`],
+/// the cache in front of this.
 pub async fn weights(db: impl PgExecutor<'_>) -> Result<Weights, AppError> {
     Ok(sqlx::query_as!(
         Weights,
@@ -57,11 +58,16 @@ pub async fn weights(db: impl PgExecutor<'_>) -> Result<Weights, AppError> {
 
 /// The game panel for `me`: the round, my tasks (chosen now if this is my first visit of the
 /// round) and my points.
-pub async fn view(pool: &PgPool, me: i64, length: Duration) -> Result<GameView, AppError> {
+pub async fn view(
+    pool: &PgPool,
+    reference: &Reference,
+    me: i64,
+    length: Duration,
+) -> Result<GameView, AppError> {
     // The live feed resumes from before anything below was read.
     let cursor = log::latest_id(pool).await?;
     let clock = clock(pool, length).await?;
-    let tasks = tasks(pool, me, &clock.round).await?;
+    let tasks = tasks(pool, reference, me, &clock.round).await?;
     let points = sqlx::query_scalar!(
         r#"select coalesce(sum(points), 0)::bigint as "points!" from points_ledger
            where player_id = $1"#,
@@ -80,7 +86,12 @@ pub async fn view(pool: &PgPool, me: i64, length: Duration) -> Result<GameView, 
 /// My tasks in `round`, choosing them first if no one has. Chosen once per player and round:
 /// the assignment row's key decides which of several concurrent first visits chooses (the
 /// others wait for its commit, then find the row), never a check before the insert.
-pub async fn tasks(pool: &PgPool, me: i64, round: &Round) -> Result<Tasks, AppError> {
+pub async fn tasks(
+    pool: &PgPool,
+    reference: &Reference,
+    me: i64,
+    round: &Round,
+) -> Result<Tasks, AppError> {
     let home = sqlx::query!(
         r#"select c.region_id, c.lat, c.lon from players p join cities c on c.id = p.home_city_id
            where p.id = $1"#,
@@ -131,9 +142,9 @@ pub async fn tasks(pool: &PgPool, me: i64, round: &Round) -> Result<Tasks, AppEr
         )
         .fetch_all(&mut *tx)
         .await?;
-        // On this transaction's connection: the first visit holds one while the others wait
-        // for its commit, so asking the pool for another could wait on them in turn.
-        let weights = weights(&mut *tx).await?;
+        // On this transaction's connection (if not cached): the first visit holds one while
+        // the others wait for its commit, so asking the pool for another could wait on them.
+        let weights = reference.weights(&mut *tx).await?;
         let worth: Vec<_> = candidates
             .iter()
             .map(|c| criticality(&weights, c.players, c.km))

@@ -2,6 +2,7 @@
 //! in `api` call into here; nothing here renders.
 
 pub mod accounts;
+pub mod admin;
 pub mod boards;
 pub mod chats;
 pub mod db;
@@ -10,6 +11,7 @@ pub mod game;
 pub mod places;
 pub mod players;
 pub mod realtime;
+pub mod reference;
 pub mod sessions;
 
 use std::sync::Arc;
@@ -36,6 +38,8 @@ pub struct Settings {
     pub keep_alive: std::time::Duration,
     /// How long a round of the game lasts (an hour; tests and demos use seconds).
     pub round_length: std::time::Duration,
+    /// Handles (lower-case) of the players who may use the admin page.
+    pub admins: Vec<String>,
 }
 
 impl Default for Settings {
@@ -47,6 +51,7 @@ impl Default for Settings {
             presence_timeout: std::time::Duration::from_secs(20),
             keep_alive: std::time::Duration::from_secs(15),
             round_length: std::time::Duration::from_secs(3600),
+            admins: Vec::new(),
         }
     }
 }
@@ -60,6 +65,8 @@ pub struct AppState {
     pub hub: Arc<realtime::Hub>,
     /// The leaderboards' standings, kept current from the event log.
     pub boards: Arc<boards::Boards>,
+    /// Reference data cached in this instance (the task weights).
+    pub reference: Arc<reference::Reference>,
     /// Typing signals relayed per sender (see [`realtime::Throttle`]).
     pub typing: Arc<realtime::Throttle>,
 }

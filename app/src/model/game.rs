@@ -1,5 +1,6 @@
 //! The game's shared types and its pure rules: rounds, tasks and how much a task is worth.
 
+use crate::error::AppError;
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
@@ -72,6 +73,52 @@ pub struct Weights {
     pub high_points: i32,
     pub medium_from: f64,
     pub high_from: f64,
+}
+
+impl Weights {
+    /// Points from 1 to 100 each, and thresholds in order (0 < medium < high ≤ 1). The
+    /// error names the first input that breaks a rule.
+    pub fn check(&self) -> Result<(), AppError> {
+        for (field, points) in [
+            ("low_points", self.low_points),
+            ("medium_points", self.medium_points),
+            ("high_points", self.high_points),
+        ] {
+            if !(1..=100).contains(&points) {
+                return Err(AppError::invalid(field, "Points must be from 1 to 100."));
+            }
+        }
+        if !(self.medium_from > 0.0 && self.medium_from < 1.0) {
+            return Err(AppError::invalid(
+                "medium_from",
+                "Medium must start above 0 and below 1.",
+            ));
+        }
+        if !(self.high_from > self.medium_from && self.high_from <= 1.0) {
+            return Err(AppError::invalid(
+                "high_from",
+                "High must start above medium, at 1 at most.",
+            ));
+        }
+        Ok(())
+    }
+}
+
+/// One change of the weights, for the admin page: who (none when made outside the app), when,
+/// and the values before and after.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct WeightsChange {
+    pub changed_at: DateTime<Utc>,
+    pub changed_by: Option<String>,
+    pub before: Option<Weights>,
+    pub after: Option<Weights>,
+}
+
+/// The admin page: the weights in force and their latest changes, newest first.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct WeightsAdmin {
+    pub weights: Weights,
+    pub changes: Vec<WeightsChange>,
 }
 
 impl Default for Weights {

@@ -14,7 +14,7 @@ pub use chat::{
 };
 pub use game::{
     Assigned, Award, DayPoints, GameView, Level, ProfileGame, Round, RoundClock, Task, Tasks,
-    Weights,
+    Weights, WeightsAdmin, WeightsChange,
 };
 pub use live::{Live, PublicPlayer};
 pub use player::{

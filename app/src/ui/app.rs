@@ -9,6 +9,7 @@ use leptos_router::{
 
 use super::{
     account::{SignInPage, SignUpPage},
+    admin::AdminPage,
     chat::{ChatPage, ChatsPage},
     game::TaskToast,
     home::HomePage,
@@ -76,6 +77,7 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("chats/:id") view=ChatPage ssr=SsrMode::Async />
                     <Route path=path!("players/:handle") view=ProfilePage ssr=SsrMode::Async />
                     <Route path=path!("leaderboard") view=LeaderboardPage ssr=SsrMode::Async />
+                    <Route path=path!("admin") view=AdminPage ssr=SsrMode::Async />
                 </Routes>
             </main>
         </Router>

@@ -2,6 +2,7 @@
 //! server functions and the backend.
 
 pub mod account;
+pub mod admin;
 pub mod app;
 pub mod chat;
 pub mod clock;

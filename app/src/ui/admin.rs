@@ -1,0 +1,147 @@
+//! `/admin`: the task weights, for the players named in `MERIDIAN_ADMINS`. Anyone else gets
+//! the not-found page (and the server functions answer 403). The form works without
+//! JavaScript; a change is listed with who made it and when.
+
+use leptos::prelude::*;
+
+use super::{
+    form::{action_error, ErrorNote, Failed},
+    page::{NotFound, PageTitle},
+};
+use crate::{
+    api::admin::{load_weights_admin, SaveWeights},
+    error::AppError,
+    model::{Weights, WeightsAdmin, WeightsChange},
+};
+
+#[component]
+pub fn AdminPage() -> impl IntoView {
+    let save = ServerAction::<SaveWeights>::new();
+    let admin = Resource::new(move || save.version().get(), |_| load_weights_admin());
+    view! {
+        <Suspense fallback=|| view! { <p class="notice">"Loading…"</p> }>
+            {move || Suspend::new(async move {
+                match admin.await {
+                    Ok(admin) => view! { <WeightsPage admin save /> }.into_any(),
+                    Err(AppError::Forbidden | AppError::NotSignedIn) => {
+                        view! { <NotFound /> }.into_any()
+                    }
+                    Err(error) => view! { <Failed error /> }.into_any(),
+                }
+            })}
+        </Suspense>
+    }
+}
+
+#[component]
+fn WeightsPage(admin: WeightsAdmin, save: ServerAction<SaveWeights>) -> impl IntoView {
+    let w = admin.weights;
+    let error = action_error(save);
+    let invalid = move |field: &'static str| {
+        move || {
+            error
+                .get()
+                .is_some_and(|e| e.field() == Some(field))
+                .to_string()
+        }
+    };
+    view! {
+        <PageTitle text="Admin · Meridian" />
+        <section class="card admin" aria-labelledby="admin-heading">
+            <h1 id="admin-heading">"Task weights"</h1>
+            <p class="hint">
+                "A task's level comes from a score from 0 to 1 (the region's rarity and its distance "
+                "from the player's home); each level is worth its points. New tasks use the "
+                "weights at once, on every server."
+            </p>
+            <ActionForm action=save attr:aria-label="Task weights">
+                <fieldset>
+                    <legend>"Points (1–100)"</legend>
+                    <label>
+                        "Low"
+                        <input name="low_points" type="number" min="1" max="100" required
+                            value=w.low_points aria-invalid=invalid("low_points") />
+                    </label>
+                    <label>
+                        "Medium"
+                        <input name="medium_points" type="number" min="1" max="100" required
+                            value=w.medium_points aria-invalid=invalid("medium_points") />
+                    </label>
+                    <label>
+                        "High"
+                        <input name="high_points" type="number" min="1" max="100" required
+                            value=w.high_points aria-invalid=invalid("high_points") />
+                    </label>
+                </fieldset>
+                <fieldset>
+                    <legend>"Level starts at score"</legend>
+                    <label>
+                        "Medium from"
+                        <input name="medium_from" type="number" min="0" max="1" step="0.01"
+                            required value=w.medium_from aria-invalid=invalid("medium_from") />
+                    </label>
+                    <label>
+                        "High from"
+                        <input name="high_from" type="number" min="0" max="1" step="0.01"
+                            required value=w.high_from aria-invalid=invalid("high_from") />
+                    </label>
+                </fieldset>
+                <button type="submit">"Save weights"</button>
+                <ErrorNote error />
+            </ActionForm>
+            <h2>"Changes"</h2>
+            <ChangeList changes=admin.changes />
+        </section>
+    }
+}
+
+fn summary(w: &Option<Weights>) -> String {
+    match w {
+        Some(w) => format!(
+            "{} / {} / {} points, medium from {}, high from {}",
+            w.low_points, w.medium_points, w.high_points, w.medium_from, w.high_from
+        ),
+        None => "none".into(),
+    }
+}
+
+#[component]
+fn ChangeList(changes: Vec<WeightsChange>) -> impl IntoView {
+    if changes.is_empty() {
+        return view! { <p class="notice">"No change yet: the defaults are in force."</p> }
+            .into_any();
+    }
+    view! {
+        <div class="changes-wrap">
+        <table class="changes">
+            <thead>
+                <tr>
+                    <th scope="col">"When (UTC)"</th>
+                    <th scope="col">"Who"</th>
+                    <th scope="col">"Before"</th>
+                    <th scope="col">"After"</th>
+                </tr>
+            </thead>
+            <tbody>
+                {changes
+                    .into_iter()
+                    .map(|c| {
+                        let when = c.changed_at.format("%Y-%m-%d %H:%M:%S").to_string();
+                        let datetime = c.changed_at.to_rfc3339();
+                        let who = c.changed_by.unwrap_or_else(|| "outside the app".into());
+                        view! {
+                            <tr>
+                                <td><time datetime=datetime>{when}</time></td>
+                                <td>{who}</td>
+                                <td>{summary(&c.before)}</td>
+                                <td>{summary(&c.after)}</td>
+                            </tr>
+                        }
+                    })
+                    .collect_view()}
+            </tbody>
+        </table>
+        </div>
+    }
+    .into_any()
+}
