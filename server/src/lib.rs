@@ -8,6 +8,7 @@ pub mod housekeeping;
 pub mod listener;
 pub mod ops;
 pub mod presence;
+pub mod projector;
 pub mod requests;
 pub mod rounds;
 pub mod sse;
@@ -150,6 +151,8 @@ async fn server_fn_status(request: Request<Body>, next: Next) -> Response {
 pub struct Running {
     pub addr: SocketAddr,
     pub state: AppState,
+    /// Whether this instance is the one projecting the dashboard.
+    pub projector: Arc<projector::Status>,
     shutdown: Option<oneshot::Sender<()>>,
     task: JoinHandle<std::io::Result<()>>,
 }
@@ -215,6 +218,13 @@ pub async fn start(config: Config) -> Result<Running, StartError> {
             presence::run(state.clone(), stop)
         });
     }
+    let projector = Arc::new(projector::Status::default());
+    {
+        let (pool, hub, status) = (state.pool.clone(), state.hub.clone(), projector.clone());
+        supervisor.spawn("projector", false, move |stop| {
+            projector::run(pool.clone(), hub.clone(), status.clone(), stop)
+        });
+    }
     // Take requests once events flow and the standings are loaded (or after a few seconds
     // regardless: `/readyz` tells).
     for _ in 0..500 {
@@ -236,6 +246,7 @@ pub async fn start(config: Config) -> Result<Running, StartError> {
     Ok(Running {
         addr,
         state,
+        projector,
         shutdown: Some(tx),
         task,
     })

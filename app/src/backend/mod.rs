@@ -5,6 +5,7 @@ pub mod accounts;
 pub mod admin;
 pub mod boards;
 pub mod chats;
+pub mod dashboard;
 pub mod db;
 pub mod error;
 pub mod game;

@@ -40,6 +40,8 @@ pub enum Live {
     TaskCompleted(Task),
     /// Someone won points: boards and headers move.
     PointsAwarded(Award),
+    /// The dashboard after the projector counted more events (at most twice a second).
+    Dashboard(Box<super::Dashboard>),
     /// What the page holds may be stale beyond replay: refetch it.
     Resync,
 }

@@ -2,6 +2,7 @@
 
 pub mod board;
 pub mod chat;
+pub mod dashboard;
 pub mod game;
 pub mod live;
 pub mod player;
@@ -12,6 +13,7 @@ pub use chat::{
     apply_to_list, ChatList, ChatMessage, ChatPage, ChatSummary, MessagePage, Pending, Thread,
     Unread, UnreadCount,
 };
+pub use dashboard::{DashCountry, DashPlayer, Dashboard};
 pub use game::{
     Assigned, Award, DayPoints, GameView, Level, ProfileGame, Round, RoundClock, Task, Tasks,
     Weights, WeightsAdmin, WeightsChange,
