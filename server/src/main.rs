@@ -35,8 +35,10 @@ async fn main() -> ExitCode {
 
 async fn rebuild_dashboard(config: &Config) -> ExitCode {
     let rebuilt = async {
-        let pool = app::backend::db::prepare(&config.database_url, 2).await?;
-        Ok::<_, app::error::AppError>(app::backend::dashboard::rebuild(&pool).await?)
+        let pool = app::backend::db::prepare(&config.database_url, 2)
+            .await
+            .map_err(app::error::AppError::from)?;
+        app::backend::dashboard::rebuild(&pool).await
     };
     match rebuilt.await {
         Ok(through) => {
