@@ -97,9 +97,9 @@ test("a task for a region completes by saying hi to its player, and the next rou
   await signIn(reader, kenji.handle);
   await reader.goto(`/players/${amelie.handle}`);
   const chart = reader.getByRole("img", { name: /Points per day over the last 30 days/ });
-  await expect(chart).toHaveAttribute("aria-label", new RegExp(`: ${worth} in all`));
+  await expect(chart).toHaveAttribute("aria-label", new RegExp(`: ${worth} points in all`));
   await expect(chart.locator("rect")).toHaveCount(30);
-  await expect(chart.locator("rect").last()).toHaveAttribute("data-points", String(worth));
+  await expect(chart.locator("rect").last()).toHaveAttribute("data-value", String(worth));
   await expect(reader.getByText("Tasks completed")).toBeVisible();
   await noScript.close();
 

@@ -122,6 +122,7 @@ pub fn router(state: AppState, supervisor: Supervisor) -> Router {
     Router::new()
         .leptos_routes_with_context(&state, routes, context.clone(), page)
         .route("/events", get(sse::events))
+        .route("/events/public", get(sse::public_events))
         .merge(ops::routes(supervisor))
         // Unknown paths render the app's 404 page, which needs the state like any page.
         .fallback(leptos_axum::file_and_error_handler_with_context::<

@@ -1,4 +1,6 @@
-//! `GET /events`: one server-sent event stream per tab, for the signed-in player.
+//! `GET /events`: one server-sent event stream per tab, for the signed-in player; and
+//! `GET /events/public`, the stream of public events for anyone (the dashboard's spectators),
+//! which carries no presence of its own.
 //!
 //! A stream first subscribes to the hub, then (when the browser says where it stopped, by
 //! `Last-Event-ID` or `?after=`) replays from the log what the player missed and may see, then
@@ -41,29 +43,64 @@ pub async fn events(
     headers: HeaderMap,
     Query(resume): Query<Resume>,
 ) -> Response {
-    match open(&state, &headers, resume).await {
+    let opened = async {
+        let token = sessions::token_from_headers(&headers).ok_or(AppError::NotSignedIn)?;
+        let (player, _) = sessions::resolve(&state.pool, &token)
+            .await?
+            .ok_or(AppError::NotSignedIn)?;
+        open(
+            &state,
+            &headers,
+            resume,
+            Some((player, sessions::key(&token))),
+        )
+        .await
+    };
+    match opened.await {
         Ok(response) => response,
         Err(err) => (err.status(), Json(err)).into_response(),
     }
 }
 
-async fn open(state: &AppState, headers: &HeaderMap, resume: Resume) -> Result<Response, AppError> {
-    let token = sessions::token_from_headers(headers).ok_or(AppError::NotSignedIn)?;
-    let (player, _) = sessions::resolve(&state.pool, &token)
-        .await?
-        .ok_or(AppError::NotSignedIn)?;
+pub async fn public_events(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    Query(resume): Query<Resume>,
+) -> Response {
+    match open(&state, &headers, resume, None).await {
+        Ok(response) => response,
+        Err(err) => (err.status(), Json(err)).into_response(),
+    }
+}
+
+/// A spectator's stream sees public events only: no player has this id.
+const SPECTATOR: i64 = 0;
+
+/// Opens a stream for `player` (their id and session key), or for a spectator.
+async fn open(
+    state: &AppState,
+    headers: &HeaderMap,
+    resume: Resume,
+    player: Option<(i64, String)>,
+) -> Result<Response, AppError> {
     let after = headers
         .get("last-event-id")
         .and_then(|v| v.to_str().ok())
         .and_then(|v| v.trim().parse::<i64>().ok())
         .or(resume.after);
 
-    let subscription = state.hub.subscribe(player, sessions::key(&token));
-    let timeout = state.settings.presence_timeout;
-    for came_online in presence::seen(&state.pool, state.hub.instance(), &[player], timeout).await?
-    {
-        presence::announce(&state.pool, came_online, true).await?;
-    }
+    let (subscription, player) = match player {
+        Some((player, session)) => {
+            let subscription = state.hub.subscribe(player, session);
+            let timeout = state.settings.presence_timeout;
+            let instance = state.hub.instance();
+            for online in presence::seen(&state.pool, instance, &[player], timeout).await? {
+                presence::announce(&state.pool, online, true).await?;
+            }
+            (subscription, player)
+        }
+        None => (state.hub.subscribe(SPECTATOR, String::new()), SPECTATOR),
+    };
     let mut backlog = VecDeque::new();
     let mut resync = false;
     if let Some(after) = after {

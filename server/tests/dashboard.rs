@@ -3,6 +3,8 @@
 //! takes over, and its aggregates always equal a rebuild from the domain tables.
 
 mod common;
+#[path = "common/sse.rs"]
+mod sse;
 
 use std::time::{Duration, Instant};
 
@@ -217,4 +219,61 @@ async fn one_instance_projects_and_another_takes_over_when_it_stops() {
     workload(&pool, 50, 3).await;
     caught_up(&pool).await;
     rebuilt_equals(&pool).await;
+}
+
+#[tokio::test]
+async fn a_spectator_hears_the_dashboard_move_and_nothing_private() {
+    let app = spawn_app_on(fresh_database().await).await;
+    let (ann, _) = app.signed_up("ann").await;
+    let (_, ben_id) = app.signed_up("ben").await;
+    let chat = common::chat_between(&app, &ann, ben_id).await;
+    let before: serde_json::Value = app
+        .get_fn(&common::client(), "dashboard", &[])
+        .await
+        .json()
+        .await
+        .unwrap();
+    let mut spectator =
+        sse::SseClient::connect(&app.url("/events/public"), &common::client(), None).await;
+    let sent = Instant::now();
+    common::sent(&app, &ann, chat, "hello from the dashboard test").await;
+    let mut moved = None;
+    while sent.elapsed() < Duration::from_secs(5) {
+        let Some(message) = spectator.next_within(Duration::from_secs(5)).await else {
+            break;
+        };
+        assert!(
+            !message.raw.contains("hello from the dashboard test"),
+            "a spectator never sees a message: {}",
+            message.raw
+        );
+        assert_ne!(message.kind, "chat");
+        if message.kind == "dashboard"
+            && message.data["today_messages"].as_i64() > before["today_messages"].as_i64()
+        {
+            moved = Some(message);
+            break;
+        }
+    }
+    let moved = moved.expect("a dashboard event within 5 s");
+    println!(
+        "message -> spectator's dashboard event in {:?}",
+        sent.elapsed()
+    );
+    assert_eq!(moved.data["messages_this_hour"].as_i64(), Some(1));
+    assert_eq!(moved.data["today_players"].as_i64(), Some(1));
+    // Readable with JavaScript off: the page is whole on the server.
+    let page = common::client()
+        .get(app.url("/dashboard"))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(
+        page.contains("Meridian right now")
+            && page.contains("Messages per day over the last 30 days")
+    );
+    assert!(page.contains(r#"data-stat="today_messages""#));
 }

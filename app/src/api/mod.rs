@@ -6,6 +6,7 @@ pub mod account;
 pub mod admin;
 pub mod board;
 pub mod chat;
+pub mod dashboard;
 pub mod game;
 pub mod home;
 pub mod map;

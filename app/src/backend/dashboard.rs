@@ -168,6 +168,7 @@ async fn read_on(conn: &mut PgConnection) -> Result<Dashboard, AppError> {
     .collect();
     let lag = sqlx::query!(
         r#"select c.event_id as "through!",
+                  (select coalesce(max(id), 0) from events) as "latest!",
                   (select count(*) from events e where e.id > c.event_id) as "behind!",
                   coalesce(extract(epoch from now() - (select min(e.created_at) from events e
                                                        where e.id > c.event_id)), 0)::float8
@@ -187,6 +188,7 @@ async fn read_on(conn: &mut PgConnection) -> Result<Dashboard, AppError> {
         hourly,
         daily,
         through_event: lag.through,
+        cursor: lag.latest,
         behind_events: lag.behind,
         behind_secs: lag.secs,
     })

@@ -34,6 +34,8 @@ pub struct Dashboard {
     pub daily: Vec<(NaiveDate, i64)>,
     /// Every event up to this id is counted.
     pub through_event: i64,
+    /// The newest event when this was read: a live page resumes from here.
+    pub cursor: i64,
     /// Events committed but not counted yet, and the age of the oldest of them in seconds.
     pub behind_events: i64,
     pub behind_secs: f64,

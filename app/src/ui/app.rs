@@ -11,6 +11,7 @@ use super::{
     account::{SignInPage, SignUpPage},
     admin::AdminPage,
     chat::{ChatPage, ChatsPage},
+    dashboard::DashboardPage,
     game::TaskToast,
     home::HomePage,
     layout::Header,
@@ -78,6 +79,7 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("players/:handle") view=ProfilePage ssr=SsrMode::Async />
                     <Route path=path!("leaderboard") view=LeaderboardPage ssr=SsrMode::Async />
                     <Route path=path!("admin") view=AdminPage ssr=SsrMode::Async />
+                    <Route path=path!("dashboard") view=DashboardPage ssr=SsrMode::Async />
                 </Routes>
             </main>
         </Router>

@@ -51,6 +51,7 @@ pub fn Header() -> impl IntoView {
                                         {me.display_name}
                                     </span>
                                     <A href="/leaderboard">"Leaderboard"</A>
+                                    <A href="/dashboard">"Dashboard"</A>
                                     <A href="/chats" attr:class="chats-link">
                                         "Chats"
                                         {badge}
@@ -65,6 +66,7 @@ pub fn Header() -> impl IntoView {
                             _ => {
                                 view! {
                                     <A href="/leaderboard">"Leaderboard"</A>
+                                    <A href="/dashboard">"Dashboard"</A>
                                     <A href="/signin">"Sign in"</A>
                                     <A href="/signup">"Sign up"</A>
                                 }

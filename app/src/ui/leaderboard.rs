@@ -103,9 +103,10 @@ pub fn BoardTable(board: Board, head: u64, me: Option<i64>, compact: bool) -> im
     let live = use_live();
     let board = RwSignal::new(board);
     let cursor = board.with_untracked(|b| b.cursor);
-    if me.is_some() {
-        Effect::new(move || live.connect(cursor));
-    }
+    Effect::new(move || match me {
+        Some(_) => live.connect(cursor),
+        None => live.connect_public(cursor),
+    });
     let seen = StoredValue::new(head);
     Effect::new(move || {
         let last = live.since(seen.get_value(), |message| {

@@ -4,8 +4,10 @@
 pub mod account;
 pub mod admin;
 pub mod app;
+pub mod chart;
 pub mod chat;
 pub mod clock;
+pub mod dashboard;
 pub mod form;
 pub mod game;
 pub mod home;

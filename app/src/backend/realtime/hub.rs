@@ -171,9 +171,16 @@ impl Hub {
         &self.instance
     }
 
-    /// The players with at least one stream open here.
+    /// The players with at least one stream open here (spectators' streams, whose player
+    /// id is 0, are not players).
     pub fn connected_players(&self) -> Vec<i64> {
-        let mut players: Vec<i64> = self.lock().open.values().map(|s| s.player).collect();
+        let mut players: Vec<i64> = self
+            .lock()
+            .open
+            .values()
+            .map(|s| s.player)
+            .filter(|p| *p > 0)
+            .collect();
         players.sort_unstable();
         players.dedup();
         players

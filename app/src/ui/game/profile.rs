@@ -6,11 +6,11 @@ use leptos::prelude::*;
 
 use crate::{
     model::{DayPoints, Live, ProfileGame},
-    ui::live::use_live,
+    ui::{
+        chart::{Bar, BarChart},
+        live::use_live,
+    },
 };
-
-const CHART_W: f64 = 300.0;
-const CHART_H: f64 = 80.0;
 
 #[component]
 pub fn ProfileGameSection(
@@ -88,52 +88,20 @@ pub fn ProfileGameSection(
     }
 }
 
-/// Thirty bars, today's last, scaled to the best day; each bar says its day and points.
+/// Thirty bars, today's last, each saying its day and points.
 #[component]
 fn PointsChart(days: Vec<DayPoints>) -> impl IntoView {
-    let best = days.iter().map(|d| d.points).max().unwrap_or(0).max(1) as f64;
-    let total: i64 = days.iter().map(|d| d.points).sum();
-    let slot = CHART_W / days.len().max(1) as f64;
-    let label = format!(
-        "Points per day over the last {} days: {total} in all, {} on the best day",
-        days.len(),
-        best as i64
-    );
-    view! {
-        <svg
-            class="points-chart"
-            viewBox=format!("0 0 {CHART_W} {}", CHART_H + 14.0)
-            role="img"
-            aria-label=label
-        >
-            <line x1="0" y1=CHART_H x2=CHART_W y2=CHART_H class="axis" />
-            {days
-                .iter()
-                .enumerate()
-                .map(|(i, d)| {
-                    let h = (d.points as f64 / best * (CHART_H - 4.0)).max(if d.points > 0 { 2.0 } else { 0.0 });
-                    view! {
-                        <rect
-                            x=format!("{:.1}", i as f64 * slot + 1.0)
-                            y=format!("{:.1}", CHART_H - h)
-                            width=format!("{:.1}", slot - 2.0)
-                            height=format!("{h:.1}")
-                            data-points=d.points
-                        >
-                            <title>{format!("{}: {} points", d.day.format("%-d %b"), d.points)}</title>
-                        </rect>
-                    }
-                })
-                .collect_view()}
-            {days.first().map(|d| view! { <text x="0" y=CHART_H + 12.0>{d.day.format("%-d %b").to_string()}</text> })}
-            {(!days.is_empty())
-                .then(|| {
-                    view! {
-                        <text x=CHART_W y=CHART_H + 12.0 text-anchor="end">
-                            "Today"
-                        </text>
-                    }
-                })}
-        </svg>
-    }
+    let first = days
+        .first()
+        .map(|d| d.day.format("%-d %b").to_string())
+        .unwrap_or_default();
+    let what = format!("Points per day over the last {} days", days.len());
+    let bars = days
+        .iter()
+        .map(|d| Bar {
+            label: d.day.format("%-d %b").to_string(),
+            value: d.points,
+        })
+        .collect();
+    view! { <BarChart bars unit="points" what first last="Today".to_string() /> }
 }

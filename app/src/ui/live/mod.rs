@@ -52,6 +52,8 @@ pub struct LiveFeed {
     pending: StoredValue<Option<i64>>,
     /// Bumped on `resync`: pages refetch what they hold.
     pub resyncs: RwSignal<u64>,
+    /// A spectator's feed: the public stream, for someone not signed in.
+    public: StoredValue<bool>,
 }
 
 impl LiveFeed {
@@ -62,6 +64,7 @@ impl LiveFeed {
             connection: RwSignal::new(Connection::Idle),
             pending: StoredValue::new(None),
             resyncs: RwSignal::new(0),
+            public: StoredValue::new(false),
         }
     }
 
@@ -96,9 +99,24 @@ impl LiveFeed {
         }
     }
 
+    /// Like [`connect`](Self::connect), for a visitor who is not signed in: the stream of
+    /// public events (`/events/public`), unless a player's stream is already asked for.
+    pub fn connect_public(self, after: i64) {
+        if self.connection.get_untracked() == Connection::Idle {
+            self.public.set_value(true);
+        }
+        self.connect(after);
+    }
+
+    /// Whether the stream is the spectators' public one.
+    pub fn is_public(self) -> bool {
+        self.public.get_value()
+    }
+
     /// Stops the stream (on signing out).
     pub fn disconnect(self) {
         self.pending.set_value(None);
+        self.public.set_value(false);
         #[cfg(feature = "hydrate")]
         stream::close();
         self.connection.set(Connection::Idle);

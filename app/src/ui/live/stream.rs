@@ -31,7 +31,12 @@ pub fn open(feed: LiveFeed, after: i64) {
 fn start(feed: LiveFeed) {
     close();
     let after = LAST_ID.with(|last| *last.borrow());
-    let Ok(source) = EventSource::new(&format!("/events?after={after}")) else {
+    let path = if feed.is_public() {
+        "/events/public"
+    } else {
+        "/events"
+    };
+    let Ok(source) = EventSource::new(&format!("{path}?after={after}")) else {
         feed.connection.set(Connection::Reconnecting);
         return;
     };
