@@ -25,6 +25,11 @@ $$;
 create function task_weights_changed() returns trigger
 language plpgsql as $$
 begin
+    -- Saving the same values again is no change.
+    if tg_op = 'UPDATE'
+       and to_jsonb(old) - 'updated_at' = to_jsonb(new) - 'updated_at' then
+        return null;
+    end if;
     insert into task_weights_changes (changed_by, before, after)
     values (nullif(current_setting('meridian.actor', true), ''),
             case when tg_op <> 'INSERT' then to_jsonb(old) - 'singleton' - 'updated_at' end,

@@ -220,3 +220,14 @@ async fn new_tasks_take_the_weights_an_admin_saved() {
     assert_eq!(tasks.len(), 1);
     assert!((77..=79).contains(&tasks[0].points), "{tasks:?}");
 }
+
+#[tokio::test]
+async fn saving_the_same_weights_again_records_no_change() {
+    let app = app_with_admin(fresh_database().await).await;
+    let (boss, _) = app.signed_up("boss").await;
+    for _ in 0..2 {
+        let ok = save(&app, &boss, ["3", "5", "10", "0.35", "0.6"]).await;
+        assert_eq!(ok.status(), StatusCode::OK);
+    }
+    assert_eq!(stored(&app).await.1, 1, "one change, not two");
+}

@@ -98,7 +98,7 @@ fn WeightsPage(admin: WeightsAdmin, save: ServerAction<SaveWeights>) -> impl Int
 fn summary(w: &Option<Weights>) -> String {
     match w {
         Some(w) => format!(
-            "{} / {} / {} points, medium from {}, high from {}",
+            "{}/{}/{} pts · from {}/{}",
             w.low_points, w.medium_points, w.high_points, w.medium_from, w.high_from
         ),
         None => "none".into(),
@@ -118,8 +118,8 @@ fn ChangeList(changes: Vec<WeightsChange>) -> impl IntoView {
                 <tr>
                     <th scope="col">"When (UTC)"</th>
                     <th scope="col">"Who"</th>
-                    <th scope="col">"Before"</th>
-                    <th scope="col">"After"</th>
+                    <th scope="col" title="Points low/medium/high · medium/high from">"Before"</th>
+                    <th scope="col" title="Points low/medium/high · medium/high from">"After"</th>
                 </tr>
             </thead>
             <tbody>
