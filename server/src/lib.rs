@@ -6,6 +6,7 @@ pub mod config;
 pub mod guard;
 pub mod housekeeping;
 pub mod listener;
+pub mod metrics;
 pub mod ops;
 pub mod presence;
 pub mod projector;
@@ -123,13 +124,16 @@ pub fn router(state: AppState, supervisor: Supervisor) -> Router {
         .leptos_routes_with_context(&state, routes, context.clone(), page)
         .route("/events", get(sse::events))
         .route("/events/public", get(sse::public_events))
-        .merge(ops::routes(supervisor))
+        .merge(ops::routes(supervisor.clone()))
+        .merge(metrics::routes(supervisor))
+        .route_layer(middleware::from_fn(metrics::track))
         // Unknown paths render the app's 404 page, which needs the state like any page.
         .fallback(leptos_axum::file_and_error_handler_with_context::<
             AppState,
             _,
         >(context, shell))
         .layer(middleware::from_fn(server_fn_status))
+        .layer(middleware::from_fn(metrics::track_unmatched))
         .layer(middleware::from_fn(requests::readable))
         .layer(middleware::from_fn(guard::same_site))
         .layer(TraceLayer::new_for_http())
@@ -183,6 +187,7 @@ pub async fn start(config: Config) -> Result<Running, StartError> {
         source,
     })?;
     let state = state(&config, leptos_options(addr)?).await?;
+    metrics::init();
     let (stop_tx, stop) = watch::channel(false);
     let supervisor = Supervisor::new(stop);
     {

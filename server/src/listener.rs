@@ -58,6 +58,7 @@ pub async fn run(
         let result = listen(&pool, &hub, &cache, &mut cursor, &mut stop, &mut was_up).await;
         hub.set_listening(false);
         let Err(err) = result else { break };
+        crate::metrics::listener_reconnect();
         backoff = if was_up {
             Duration::ZERO
         } else {

@@ -33,7 +33,13 @@ async fn ready(
         .fetch_one(&state.pool)
         .await
     {
-        Ok(_) => (StatusCode::OK, "ready".into()),
+        Ok(_) => match app::backend::dashboard::lag(&state.pool).await {
+            Ok((events, secs)) => (
+                StatusCode::OK,
+                format!("ready; dashboard projector {events} events ({secs:.1} s) behind"),
+            ),
+            Err(_) => (StatusCode::OK, "ready".into()),
+        },
         Err(err) => {
             tracing::warn!(%err, "readiness check failed");
             unavailable("database unavailable".into())

@@ -150,6 +150,7 @@ fn sse(message: &Message) -> Event {
 }
 
 fn resync() -> Event {
+    crate::metrics::resync();
     let data = serde_json::to_string(&Live::Resync).unwrap_or_default();
     Event::default().data(data)
 }
@@ -160,6 +161,7 @@ fn stream(feed: Feed) -> impl Stream<Item = Result<Event, Infallible>> {
             return Some((Ok(resync()), feed));
         }
         if let Some(event) = feed.backlog.pop_front() {
+            crate::metrics::delivered();
             return Some((Ok(sse(&event)), feed));
         }
         let subscription = feed.subscription.as_mut()?;
@@ -169,9 +171,13 @@ fn stream(feed: Feed) -> impl Stream<Item = Result<Event, Infallible>> {
                     Some(id) if id <= feed.last => continue,
                     Some(id) => {
                         feed.last = id;
+                        crate::metrics::delivered();
                         return Some((Ok(sse(&message)), feed));
                     }
-                    None => return Some((Ok(sse(&message)), feed)),
+                    None => {
+                        crate::metrics::delivered();
+                        return Some((Ok(sse(&message)), feed));
+                    }
                 },
                 Err(Ended::Lagged) => {
                     // Leave the hub now; the next turn ends the stream.

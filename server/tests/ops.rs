@@ -105,3 +105,52 @@ async fn starting_servers_does_not_stall_pages_being_rendered() {
         );
     }
 }
+
+#[tokio::test]
+async fn metrics_count_requests_by_route_template_and_show_the_moving_parts() {
+    let app = spawn_app_on(fresh_database().await).await;
+    let http = client();
+    let (player, _) = app.signed_up("metric").await;
+    for path in [
+        "/players/metric",
+        "/players/someone-else",
+        "/no/such/page",
+        "/leaderboard",
+    ] {
+        player.get(app.url(path)).send().await.unwrap();
+    }
+    let stream = player.get(app.url("/events")).send().await.unwrap();
+    assert_eq!(stream.status(), StatusCode::OK);
+    let response = http.get(app.url("/metrics")).send().await.unwrap();
+    assert_eq!(response.status(), StatusCode::OK);
+    assert!(response.headers()["content-type"]
+        .to_str()
+        .unwrap()
+        .starts_with("text/plain"));
+    let text = response.text().await.unwrap();
+    let has = |needle: &str| {
+        assert!(text.contains(needle), "missing {needle} in:\n{text}");
+    };
+    // Page URLs collapse into their route's template; unknown paths into one label.
+    has(r#"meridian_http_requests_total{route="/players/{handle}",status="200"}"#);
+    has(r#"route="unmatched",status="404""#);
+    has(r#"meridian_http_requests_total{route="/api/account/sign_up",status="200"}"#);
+    has("meridian_http_request_duration_seconds_bucket");
+    assert!(!text.contains("someone-else"), "no page URL is a label");
+    has("meridian_event_streams_open");
+    has("meridian_db_pool_connections");
+    has("meridian_projector_lag_events");
+    has("meridian_projector_lag_seconds");
+    has("meridian_reference_cache_reloads_total");
+    has(r#"meridian_task_up{task="listener"} 1"#);
+    has(r#"meridian_task_restarts_total{task="projector"}"#);
+    let ready = http
+        .get(app.url("/readyz"))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(ready.starts_with("ready; dashboard projector"), "{ready}");
+}

@@ -95,6 +95,21 @@ pub async fn fell_past_retention(conn: &mut PgConnection) -> Result<bool, AppErr
     .await?)
 }
 
+/// How far the projector is behind the log: events committed and not counted, and the age
+/// in seconds of the oldest of them.
+pub async fn lag(pool: &PgPool) -> Result<(i64, f64), AppError> {
+    let lag = sqlx::query!(
+        r#"select (select count(*) from events e where e.id > c.event_id) as "behind!",
+                  coalesce(extract(epoch from now() - (select min(e.created_at) from events e
+                                                       where e.id > c.event_id)), 0)::float8
+                      as "secs!"
+           from projector_checkpoint c"#
+    )
+    .fetch_one(pool)
+    .await?;
+    Ok((lag.behind, lag.secs))
+}
+
 /// The dashboard as of the projector's checkpoint, with how far behind the log it is.
 pub async fn read(pool: &PgPool) -> Result<Dashboard, AppError> {
     let mut conn = pool.acquire().await?;
