@@ -224,7 +224,7 @@ pub async fn run(args: Args) {
     println!("ratio p50 counting / p50 read = {:.0}x", old / p50);
 }
 
-fn rand_u64() -> u64 {
+pub(super) fn rand_u64() -> u64 {
     std::time::SystemTime::now()
         .duration_since(std::time::UNIX_EPOCH)
         .map_or(0, |d| d.as_nanos() as u64)

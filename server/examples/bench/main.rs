@@ -19,6 +19,9 @@
 //!     --mode leaderboard --players 1000000 --rows 10000000
 //! ```
 //!
+//! `--mode projector` measures the dashboard projector's ceiling and lag (see `projector.rs`):
+//! `--mode projector --rate 2000 --seconds 60`.
+//!
 //! `--mode chat` measures a chat message from send to delivery instead: `--pairs` pairs of
 //! players, each with a chat and both players on a live stream; `--rate` messages a second in
 //! all, sent through `POST /api/chat/send` by alternating senders (each sender stays under the
@@ -45,6 +48,7 @@ use sqlx::{postgres::PgListener, PgPool};
 use tokio::{process::Command, sync::Barrier};
 
 mod leaderboard;
+mod projector;
 
 struct Args {
     mode: String,
@@ -52,6 +56,8 @@ struct Args {
     rows: usize,
     reads: usize,
     awards: usize,
+    /// Events written before the server starts (`--mode projector`).
+    backlog: usize,
     /// Seconds between samples of the server's RSS, open files and event table (0: none).
     sample: u64,
     pairs: usize,
@@ -69,6 +75,7 @@ fn args() -> Args {
         reads: 1000,
         awards: 200,
         sample: 0,
+        backlog: 60_000,
         pairs: 100,
         clients: 2000,
         rate: 500,
@@ -90,9 +97,10 @@ fn args() -> Args {
             "--reads" => args.reads = value.parse().expect("--reads N"),
             "--awards" => args.awards = value.parse().expect("--awards N"),
             "--sample" => args.sample = value.parse().expect("--sample SECONDS"),
+            "--backlog" => args.backlog = value.parse().expect("--backlog N"),
             other => panic!(
-                "unknown flag {other} (use --mode events|chat|leaderboard, --clients, --pairs, \
-                 --rate, --seconds, --binary, --players, --rows, --reads, --awards, --sample)"
+                "unknown flag {other} (use --mode events|chat|leaderboard|projector, --clients, --pairs, \
+                 --rate, --seconds, --binary, --players, --rows, --reads, --awards, --sample, --backlog)"
             ),
         }
     }
@@ -290,7 +298,8 @@ async fn main() {
         "events" => events(args).await,
         "chat" => chat(args).await,
         "leaderboard" => leaderboard::run(args).await,
-        other => panic!("unknown mode {other} (events, chat or leaderboard)"),
+        "projector" => projector::run(args).await,
+        other => panic!("unknown mode {other} (events, chat, leaderboard or projector)"),
     }
 }
 
