@@ -231,3 +231,39 @@ async fn saving_the_same_weights_again_records_no_change() {
     }
     assert_eq!(stored(&app).await.1, 1, "one change, not two");
 }
+
+/// Waits until `app`'s place search, from its cached catalogue, lists `label`.
+async fn searched(app: &TestApp, query: &str, label: &str) -> Duration {
+    let started = Instant::now();
+    let reference = &app.running.state.reference;
+    loop {
+        let found = app::backend::places::search_places(&app.pool, reference, query)
+            .await
+            .unwrap();
+        if found.iter().any(|p| p.label == label) {
+            return started.elapsed();
+        }
+        assert!(
+            started.elapsed() < Duration::from_secs(5),
+            "{label} not found after 5 s: {found:?}"
+        );
+        tokio::time::sleep(Duration::from_millis(10)).await;
+    }
+}
+
+#[tokio::test]
+async fn a_region_renamed_by_hand_is_found_under_its_new_name_on_every_instance() {
+    let url = fresh_database().await;
+    let (a, b) = (app_with_admin(url.clone()).await, app_with_admin(url).await);
+    for app in [&a, &b] {
+        searched(app, "Lagos", "Lagos, Nigeria").await;
+    }
+    sqlx::query("update regions set name = 'Eko' where country_code = 'NG' and name = 'Lagos'")
+        .execute(&a.pool)
+        .await
+        .unwrap();
+    for app in [&a, &b] {
+        let took = searched(app, "Eko", "Eko, Nigeria").await;
+        println!("a renamed region reached an instance's cache in {took:?}");
+    }
+}

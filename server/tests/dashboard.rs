@@ -277,3 +277,37 @@ async fn a_spectator_hears_the_dashboard_move_and_nothing_private() {
     );
     assert!(page.contains(r#"data-stat="today_messages""#));
 }
+
+#[tokio::test]
+async fn a_projecting_process_killed_mid_step_is_replaced_and_nothing_counts_twice() {
+    let url = fresh_database().await;
+    let pool = PgPool::connect(&url).await.unwrap();
+    let mut first = common::start_binary(&url, common::free_port()).await;
+    let writing = {
+        let pool = pool.clone();
+        tokio::spawn(async move { workload(&pool, 1500, 4).await })
+    };
+    // Once the projector is at work, SIGKILL its process: no shutdown, no rollback sent.
+    let started = Instant::now();
+    loop {
+        let at: i64 = sqlx::query_scalar("select event_id from projector_checkpoint")
+            .fetch_one(&pool)
+            .await
+            .unwrap();
+        if at > 200 {
+            break;
+        }
+        assert!(
+            started.elapsed() < Duration::from_secs(20),
+            "the projector never started"
+        );
+        tokio::time::sleep(Duration::from_millis(5)).await;
+    }
+    first.start_kill().unwrap();
+    first.wait().await.unwrap();
+    let second = common::start_binary(&url, common::free_port()).await;
+    writing.await.unwrap();
+    caught_up(&pool).await;
+    rebuilt_equals(&pool).await;
+    drop(second);
+}

@@ -404,9 +404,13 @@ async fn the_place_search_finds_countries_regions_and_cities() {
             .map(|p| (p.kind, p.label.clone()))
             .collect::<Vec<_>>()
     };
-    let japan = places::search_places(&app.pool, "japan").await.unwrap();
+    let japan = places::search_places(&app.pool, &app.running.state.reference, "japan")
+        .await
+        .unwrap();
     assert_eq!(kinds(&japan)[0], (PlaceKind::Country, "Japan".into()));
-    let lagos = places::search_places(&app.pool, "Lagos").await.unwrap();
+    let lagos = places::search_places(&app.pool, &app.running.state.reference, "Lagos")
+        .await
+        .unwrap();
     let found = kinds(&lagos);
     assert!(
         found.contains(&(PlaceKind::Region, "Lagos, Nigeria".into())),
@@ -430,10 +434,14 @@ async fn the_place_search_finds_countries_regions_and_cities() {
         lagos.iter().filter(|p| p.holds(&home)).count() >= 2,
         "the city and its region"
     );
-    let nigeria = &places::search_places(&app.pool, "Nigeria").await.unwrap()[0];
-    assert!(nigeria.holds(&home));
-    assert!(places::search_places(&app.pool, "%")
+    let nigeria = &places::search_places(&app.pool, &app.running.state.reference, "Nigeria")
         .await
-        .unwrap()
-        .is_empty());
+        .unwrap()[0];
+    assert!(nigeria.holds(&home));
+    assert!(
+        places::search_places(&app.pool, &app.running.state.reference, "%")
+            .await
+            .unwrap()
+            .is_empty()
+    );
 }

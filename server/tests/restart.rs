@@ -6,43 +6,12 @@ mod common;
 #[path = "common/sse.rs"]
 mod sse;
 
-use std::{process::Stdio, time::Duration};
+use std::time::Duration;
 
-use common::{client, fresh_database};
+use common::{client, free_port, fresh_database, start_binary as start};
 use serde_json::json;
 use sqlx::PgPool;
 use sse::SseClient;
-use tokio::process::{Child, Command};
-
-/// Starts `meridian` on `port` and waits until it is ready.
-async fn start(database_url: &str, port: u16) -> Child {
-    let child = Command::new(env!("CARGO_BIN_EXE_meridian"))
-        .env("DATABASE_URL", database_url)
-        .env("LEPTOS_SITE_ADDR", format!("127.0.0.1:{port}"))
-        .env("MERIDIAN_TILE_URL", "")
-        .env("RUST_LOG", "warn")
-        .stdout(Stdio::null())
-        .kill_on_drop(true)
-        .spawn()
-        .expect("start the server binary");
-    let ready = format!("http://127.0.0.1:{port}/readyz");
-    for _ in 0..300 {
-        if let Ok(response) = reqwest::get(&ready).await {
-            if response.status().is_success() {
-                return child;
-            }
-        }
-        tokio::time::sleep(Duration::from_millis(100)).await;
-    }
-    panic!("the server did not become ready on port {port}");
-}
-
-fn free_port() -> u16 {
-    std::net::TcpListener::bind("127.0.0.1:0")
-        .and_then(|l| l.local_addr())
-        .map(|a| a.port())
-        .expect("a free port")
-}
 
 async fn insert(pool: &PgPool, n: i64) -> i64 {
     let row_key: i64 = sqlx::query_scalar(

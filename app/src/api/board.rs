@@ -16,5 +16,13 @@ pub async fn load_board(window: String, country: String) -> Result<Board, AppErr
     let scope = Scope::parse(&country)?;
     let me = sessions::current_player().await?;
     let state = state()?;
-    boards::board(&state.pool, &state.boards, me, window, scope).await
+    boards::board(
+        &state.pool,
+        &state.boards,
+        &state.reference,
+        me,
+        window,
+        scope,
+    )
+    .await
 }

@@ -32,5 +32,6 @@ pub async fn search_places(q: String) -> Result<Vec<PlaceSuggestion>, AppError> 
     };
     sessions::require_player().await?;
     let q = rules::place_query(&q)?;
-    places::search_places(&state()?.pool, &q).await
+    let state = state()?;
+    places::search_places(&state.pool, &state.reference, &q).await
 }

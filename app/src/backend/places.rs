@@ -6,6 +6,7 @@ mod countries;
 
 use sqlx::PgPool;
 
+use super::reference::Reference;
 pub use catalogue::{ensure as ensure_catalogue, SOURCE};
 
 use crate::{
@@ -75,74 +76,96 @@ pub async fn search_cities(pool: &PgPool, query: &str) -> Result<Vec<CitySuggest
 
 /// Countries, regions and cities whose name starts with the query (ignoring case), for the
 /// map's place search: exact names first, then countries, regions and cities, bigger first.
-pub async fn search_places(pool: &PgPool, query: &str) -> Result<Vec<PlaceSuggestion>, AppError> {
+/// Countries and regions come from the instance's cached catalogue; cities from the database.
+pub async fn search_places(
+    pool: &PgPool,
+    reference: &Reference,
+    query: &str,
+) -> Result<Vec<PlaceSuggestion>, AppError> {
     if query.is_empty() {
         return Ok(Vec::new());
     }
-    let pattern = format!("{}%", escape_like(&query.to_lowercase()));
-    let rows = sqlx::query!(
-        r#"select kind as "kind!", city_id, city, region, country_code as "country_code!",
-                  country as "country!", lat as "lat!", lon as "lon!"
-           from (
-               (select 2 as kind, null::int as city_id, null::text as city, null::text as region,
-                       code as country_code, name as country, lat, lon,
-                       lower(name) = lower($2) as exact, 0 as population
-                from countries where lower(name) like $1
-                order by name limit $3)
-               union all
-               (select 1, null, null, r.name, r.country_code, co.name, r.lat, r.lon,
-                       lower(r.name) = lower($2), 0
-                from regions r join countries co on co.code = r.country_code
-                where lower(r.name) like $1
-                order by r.name limit $3)
-               union all
-               (select 0, city_id, city, region, country_code, country, lat, lon,
-                       lower(city) = lower($2), population
-                from city_places where lower(city) like $1
-                order by population desc limit $3)
-           ) found
-           order by exact desc, kind desc, population desc
-           limit $3"#,
+    let lower = query.to_lowercase();
+    let pattern = format!("{}%", escape_like(&lower));
+    let catalogue = reference.catalogue(pool).await?;
+    let take = SUGGESTIONS as usize;
+    // (exact, kind: 2 country, 1 region, 0 city, population, suggestion), by name within a kind.
+    let mut found: Vec<(bool, u8, i64, PlaceSuggestion)> = Vec::new();
+    for c in catalogue
+        .countries
+        .iter()
+        .filter(|c| c.name.to_lowercase().starts_with(&lower))
+        .take(take)
+    {
+        let suggestion = PlaceSuggestion {
+            kind: PlaceKind::Country,
+            label: c.name.clone(),
+            city_id: None,
+            region: None,
+            country_code: c.code.clone(),
+            lat: c.lat,
+            lon: c.lon,
+        };
+        found.push((c.name.to_lowercase() == lower, 2, 0, suggestion));
+    }
+    for r in catalogue
+        .regions
+        .iter()
+        .filter(|r| r.name.to_lowercase().starts_with(&lower))
+        .take(take)
+    {
+        let label = if r.name == r.country {
+            r.country.clone()
+        } else {
+            format!("{}, {}", r.name, r.country)
+        };
+        let suggestion = PlaceSuggestion {
+            kind: PlaceKind::Region,
+            label,
+            city_id: None,
+            region: Some(r.name.clone()),
+            country_code: r.country_code.clone(),
+            lat: r.lat,
+            lon: r.lon,
+        };
+        found.push((r.name.to_lowercase() == lower, 1, 0, suggestion));
+    }
+    let cities = sqlx::query!(
+        r#"select city_id as "city_id!", city as "city!", region as "region!",
+                  country_code as "country_code!", country as "country!", lat as "lat!",
+                  lon as "lon!", lower(city) = $2 as "exact!", population as "population!"
+           from city_places where lower(city) like $1
+           order by population desc limit $3"#,
         pattern,
-        query,
+        lower,
         SUGGESTIONS
     )
     .fetch_all(pool)
     .await?;
-    Ok(rows
-        .into_iter()
-        .map(|row| {
-            let (kind, label) = match (row.kind, &row.city, &row.region) {
-                (0, Some(city), Some(region)) => (
-                    PlaceKind::City,
-                    Home {
-                        city_id: row.city_id.unwrap_or_default(),
-                        city: city.clone(),
-                        region: region.clone(),
-                        country_code: row.country_code.clone(),
-                        country: row.country.clone(),
-                        lat: row.lat,
-                        lon: row.lon,
-                    }
-                    .label(),
-                ),
-                (1, _, Some(region)) if region == &row.country => {
-                    (PlaceKind::Region, row.country.clone())
-                }
-                (1, _, Some(region)) => (PlaceKind::Region, format!("{region}, {}", row.country)),
-                _ => (PlaceKind::Country, row.country.clone()),
-            };
-            PlaceSuggestion {
-                kind,
-                label,
-                city_id: row.city_id,
-                region: row.region,
-                country_code: row.country_code,
-                lat: row.lat,
-                lon: row.lon,
-            }
-        })
-        .collect())
+    for c in cities {
+        let home = Home {
+            city_id: c.city_id,
+            city: c.city,
+            region: c.region.clone(),
+            country_code: c.country_code.clone(),
+            country: c.country,
+            lat: c.lat,
+            lon: c.lon,
+        };
+        let suggestion = PlaceSuggestion {
+            kind: PlaceKind::City,
+            label: home.label(),
+            city_id: Some(c.city_id),
+            region: Some(c.region),
+            country_code: c.country_code,
+            lat: c.lat,
+            lon: c.lon,
+        };
+        found.push((c.exact, 0, c.population.into(), suggestion));
+    }
+    // Stable: names stay in order within a kind.
+    found.sort_by(|a, b| (b.0, b.1, b.2).cmp(&(a.0, a.1, a.2)));
+    Ok(found.into_iter().take(take).map(|f| f.3).collect())
 }
 
 /// Escapes `%`, `_` and `\` so user text matches literally in a `LIKE` pattern.

@@ -345,3 +345,34 @@ pub async fn error_of(response: Response) -> (u16, Value) {
     let body = response.json().await.expect("json error body");
     (status, body)
 }
+
+/// Starts the `meridian` binary on `port` against `database_url` and waits until it is ready.
+/// Dropping the child kills it.
+pub async fn start_binary(database_url: &str, port: u16) -> tokio::process::Child {
+    let child = tokio::process::Command::new(env!("CARGO_BIN_EXE_meridian"))
+        .env("DATABASE_URL", database_url)
+        .env("LEPTOS_SITE_ADDR", format!("127.0.0.1:{port}"))
+        .env("MERIDIAN_TILE_URL", "")
+        .env("RUST_LOG", "warn")
+        .stdout(std::process::Stdio::null())
+        .kill_on_drop(true)
+        .spawn()
+        .expect("start the server binary");
+    let ready = format!("http://127.0.0.1:{port}/readyz");
+    for _ in 0..300 {
+        if let Ok(response) = reqwest::get(&ready).await {
+            if response.status().is_success() {
+                return child;
+            }
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+    panic!("the server did not become ready on port {port}");
+}
+
+pub fn free_port() -> u16 {
+    std::net::TcpListener::bind("127.0.0.1:0")
+        .and_then(|l| l.local_addr())
+        .map(|a| a.port())
+        .expect("a free port")
+}

@@ -18,7 +18,7 @@ use std::{
 use sqlx::PgPool;
 use tokio::sync::watch;
 
-use super::realtime::log;
+use super::{realtime::log, reference::Reference};
 use crate::{
     error::AppError,
     model::{board::TOP, Board, BoardRow, Scope, Window},
@@ -155,6 +155,7 @@ impl Boards {
 pub async fn board(
     pool: &PgPool,
     boards: &Boards,
+    reference: &Reference,
     me: Option<i64>,
     window: Window,
     scope: Scope,
@@ -171,13 +172,7 @@ pub async fn board(
         })
         .await?;
     if let Some(code) = scope.country().filter(|_| !known) {
-        let exists = sqlx::query_scalar!(
-            r#"select exists (select 1 from countries where code = $1) as "known!""#,
-            code
-        )
-        .fetch_one(pool)
-        .await?;
-        if !exists {
+        if !reference.catalogue(pool).await?.has_country(code) {
             return Err(AppError::invalid(
                 "country",
                 format!("There is no country with the code {code}."),
