@@ -164,7 +164,7 @@ pub async fn search_places(
         found.push((c.exact, 0, c.population.into(), suggestion));
     }
     // Stable: names stay in order within a kind.
-    found.sort_by(|a, b| (b.0, b.1, b.2).cmp(&(a.0, a.1, a.2)));
+    found.sort_by_key(|f| std::cmp::Reverse((f.0, f.1, f.2)));
     Ok(found.into_iter().take(take).map(|f| f.3).collect())
 }
 
