@@ -311,3 +311,41 @@ async fn a_projecting_process_killed_mid_step_is_replaced_and_nothing_counts_twi
     rebuilt_equals(&pool).await;
     drop(second);
 }
+
+#[tokio::test]
+async fn a_dashboard_read_while_the_projector_is_held_back_shows_the_lag_and_old_numbers() {
+    let app = spawn_app_on(fresh_database().await).await;
+    workload(&app.pool, 40, 5).await;
+    caught_up(&app.pool).await;
+    let before = app::backend::dashboard::read(&app.pool).await.unwrap();
+    assert_eq!(before.behind_events, 0);
+    // Hold the checkpoint: the projector's next step waits on its row lock.
+    let mut holder = app.pool.begin().await.unwrap();
+    sqlx::query("select event_id from projector_checkpoint for update")
+        .execute(&mut *holder)
+        .await
+        .unwrap();
+    workload(&app.pool, 30, 6).await;
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    let behind = app::backend::dashboard::read(&app.pool).await.unwrap();
+    assert!(behind.behind_events > 0, "the lag is shown");
+    assert!(behind.behind_secs > 0.0);
+    assert_eq!(
+        (
+            behind.today_messages,
+            behind.today_points,
+            behind.through_event
+        ),
+        (
+            before.today_messages,
+            before.today_points,
+            before.through_event
+        ),
+        "numbers as of the checkpoint, never half a step"
+    );
+    holder.rollback().await.unwrap();
+    caught_up(&app.pool).await;
+    let after = app::backend::dashboard::read(&app.pool).await.unwrap();
+    assert!(after.through_event > before.through_event);
+    rebuilt_equals(&app.pool).await;
+}
