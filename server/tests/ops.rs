@@ -154,3 +154,20 @@ async fn metrics_count_requests_by_route_template_and_show_the_moving_parts() {
         .unwrap();
     assert!(ready.starts_with("ready; dashboard projector"), "{ready}");
 }
+
+#[tokio::test]
+async fn a_page_not_found_has_a_heading_a_sentence_and_ways_back() {
+    let app = spawn_app_on(fresh_database().await).await;
+    let response = client().get(app.url("/no/such/page")).send().await.unwrap();
+    assert_eq!(response.status(), StatusCode::NOT_FOUND);
+    let html = response.text().await.unwrap();
+    for needle in [
+        "<title>Page not found · Meridian</title>",
+        r#"<h1 id="not-found-heading">Page not found.</h1>"#,
+        "There is nothing at this address.",
+        "Back to the map",
+        r#"href="/leaderboard""#,
+    ] {
+        assert!(html.contains(needle), "missing {needle} in {html}");
+    }
+}

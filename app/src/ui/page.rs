@@ -34,8 +34,30 @@ pub fn PageTitle(#[prop(into)] text: String) -> impl IntoView {
 /// The page for unknown paths, answered with status 404.
 #[component]
 pub fn NotFound() -> impl IntoView {
+    view! {
+        <NotFoundNotice
+            title="Page not found."
+            sentence="There is nothing at this address. It may have moved, or the link was mistyped."
+        />
+    }
+}
+
+/// A "not found" answer (status 404) with a heading, a sentence and the ways back.
+#[component]
+pub fn NotFoundNotice(title: &'static str, sentence: &'static str) -> impl IntoView {
     not_found_status();
-    view! { <p class="notice">"Page not found."</p> }
+    view! {
+        <PageTitle text=format!("{} · Meridian", title.trim_end_matches('.')) />
+        <section class="card narrow not-found" aria-labelledby="not-found-heading">
+            <h1 id="not-found-heading">{title}</h1>
+            <p>{sentence}</p>
+            <ul class="ways-back">
+                <li><A href="/">"Back to the map"</A></li>
+                <li><A href="/chats">"Your chats"</A></li>
+                <li><A href="/leaderboard">"Leaderboard"</A></li>
+            </ul>
+        </section>
+    }
 }
 
 /// Answers the page being rendered on the server with status 404.

@@ -9,7 +9,7 @@ use super::{
     form::Failed,
     game::ProfileGameSection,
     live::use_snapshot,
-    page::{not_found_status, PageTitle, SignInFirst},
+    page::{NotFoundNotice, PageTitle, SignInFirst},
     session::use_session,
 };
 use crate::{api::player::player_profile, error::AppError, model::Profile};
@@ -36,10 +36,13 @@ pub fn ProfilePage() -> impl IntoView {
                     (Ok(None), _) => {
                         view! { <SignInFirst what="see players" /> }.into_any()
                     }
-                    (_, Err(AppError::NotFound(_))) => {
-                        not_found_status();
-                        view! { <p class="notice">"Player not found."</p> }.into_any()
+                    (_, Err(AppError::NotFound(_))) => view! {
+                        <NotFoundNotice
+                            title="Player not found."
+                            sentence="No player has this handle. They may have changed it, or the link was mistyped."
+                        />
                     }
+                    .into_any(),
                     (Err(error), _) | (_, Err(error)) => view! { <Failed error /> }.into_any(),
                 }
             })}

@@ -10,7 +10,7 @@ use leptos_router::{components::A, hooks::use_params_map};
 use super::{
     form::Failed,
     live::{use_live, use_snapshot},
-    page::{not_found_status, SignInFirst},
+    page::{NotFoundNotice, SignInFirst},
     session::use_session,
 };
 use crate::{
@@ -244,6 +244,10 @@ pub fn SayHi(with: i64) -> impl IntoView {
 /// Not a chat of the player's (or none at all): the same answer, with status 404.
 #[component]
 fn ChatNotFound() -> impl IntoView {
-    not_found_status();
-    view! { <p class="notice">"Chat not found."</p> }
+    view! {
+        <NotFoundNotice
+            title="Chat not found."
+            sentence="This chat does not exist, or it is between other players."
+        />
+    }
 }
