@@ -171,3 +171,38 @@ async fn a_page_not_found_has_a_heading_a_sentence_and_ways_back() {
         assert!(html.contains(needle), "missing {needle} in {html}");
     }
 }
+
+#[tokio::test]
+async fn every_page_title_says_where_you_are() {
+    let app = spawn_app_on(fresh_database().await).await;
+    let (player, _) = app.signed_up("titled").await;
+    for (who, path, title) in [
+        (
+            client(),
+            "/",
+            "Meridian · meet the world, one chat at a time",
+        ),
+        (client(), "/signin", "Sign in · Meridian"),
+        (client(), "/signup", "Sign up · Meridian"),
+        (client(), "/leaderboard", "Leaderboard · Meridian"),
+        (client(), "/dashboard", "Dashboard · Meridian"),
+        (player.clone(), "/", "Map · Meridian"),
+        (player.clone(), "/chats", "Chats · Meridian"),
+        (player.clone(), "/home", "Your home · Meridian"),
+        (player.clone(), "/players/titled", "Titled · Meridian"),
+    ] {
+        let html = who
+            .get(app.url(path))
+            .send()
+            .await
+            .unwrap()
+            .text()
+            .await
+            .unwrap();
+        assert!(
+            html.contains(&format!("<title>{title}</title>")),
+            "{path}: no <title>{title}</title> in {}",
+            &html[..html.len().min(600)]
+        );
+    }
+}

@@ -5,6 +5,7 @@ use leptos_router::components::A;
 
 use super::{
     form::{action_error, ErrorNote},
+    page::PageTitle,
     session::use_session,
 };
 use crate::api::account::{SignIn, SignUp};
@@ -14,6 +15,7 @@ use crate::model::rules::{DISPLAY_NAME_MAX, HANDLE_MAX, HANDLE_MIN, PASSWORD_MAX
 pub fn SignUpPage() -> impl IntoView {
     let action = use_session().action::<SignUp>();
     view! {
+        <PageTitle text="Sign up · Meridian" />
         <section class="card narrow">
             <h1>"Join Meridian"</h1>
             <ActionForm action attr:aria-label="Sign up">
@@ -57,6 +59,7 @@ pub fn SignUpPage() -> impl IntoView {
 pub fn SignInPage() -> impl IntoView {
     let action = use_session().action::<SignIn>();
     view! {
+        <PageTitle text="Sign in · Meridian" />
         <section class="card narrow">
             <h1>"Sign in"</h1>
             <ActionForm action attr:aria-label="Sign in">

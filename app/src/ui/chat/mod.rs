@@ -10,7 +10,7 @@ use leptos_router::{components::A, hooks::use_params_map};
 use super::{
     form::Failed,
     live::{use_live, use_snapshot},
-    page::{NotFoundNotice, SignInFirst},
+    page::{NotFoundNotice, PageTitle, SignInFirst},
     session::use_session,
 };
 use crate::{
@@ -26,7 +26,10 @@ const PREVIEW_CHARS: usize = 80;
 /// `/chats`
 #[component]
 pub fn ChatsPage() -> impl IntoView {
-    view! { <SignedInChats open=None /> }
+    view! {
+        <PageTitle text="Chats · Meridian" />
+        <SignedInChats open=None />
+    }
 }
 
 /// `/chats/:id`

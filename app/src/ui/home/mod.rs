@@ -10,6 +10,7 @@ use leptos_router::{components::Form, hooks::use_query_map};
 
 use super::{
     form::{action_error, ErrorNote, Failed},
+    page::PageTitle,
     session::use_session,
 };
 use crate::{
@@ -69,6 +70,7 @@ pub fn HomePage() -> impl IntoView {
     });
 
     view! {
+        <PageTitle text="Your home · Meridian" />
         <section class="card">
             <h1>"Your home"</h1>
             <Transition fallback=|| ()>

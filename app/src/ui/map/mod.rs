@@ -19,6 +19,7 @@ use super::{
     game::GamePanel,
     leaderboard::CompactBoard,
     live::use_live,
+    page::PageTitle,
     session::use_session,
 };
 use crate::{
@@ -38,8 +39,16 @@ pub fn MapPage() -> impl IntoView {
         <Transition fallback=|| view! { <p class="notice">"Loading…"</p> }>
             {move || Suspend::new(async move {
                 match session.me.await {
-                    Ok(Some(me)) => view! { <SignedInMap me view_data /> }.into_any(),
-                    Ok(None) => view! { <Welcome /> }.into_any(),
+                    Ok(Some(me)) => view! {
+                        <PageTitle text="Map · Meridian" />
+                        <SignedInMap me view_data />
+                    }
+                    .into_any(),
+                    Ok(None) => view! {
+                        <PageTitle text="Meridian · meet the world, one chat at a time" />
+                        <Welcome />
+                    }
+                    .into_any(),
                     Err(error) => view! { <Failed error /> }.into_any(),
                 }
             })}
