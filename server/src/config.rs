@@ -148,6 +148,11 @@ impl Config {
                     .seconds("MERIDIAN_PRESENCE_TIMEOUT_SECS", defaults.presence_timeout)?,
                 keep_alive: vars.seconds("MERIDIAN_KEEP_ALIVE_SECS", defaults.keep_alive)?,
                 round_length: vars.seconds("MERIDIAN_ROUND_SECS", defaults.round_length)?,
+                api_rate_per_minute: vars.within(
+                    "MERIDIAN_API_RATE_PER_MINUTE",
+                    u64::from(defaults.api_rate_per_minute),
+                    1_000_000,
+                )? as u32,
                 admins: vars
                     .get("MERIDIAN_ADMINS")
                     .unwrap_or_default()

@@ -2,6 +2,7 @@
 //! start-up and shutdown. `main.rs` only reads the configuration and calls [`run`]; tests call
 //! [`start`] on port 0.
 
+pub mod api;
 pub mod config;
 pub mod guard;
 pub mod housekeeping;
@@ -126,6 +127,7 @@ pub fn router(state: AppState, supervisor: Supervisor) -> Router {
         .route("/events/public", get(sse::public_events))
         .merge(ops::routes(supervisor.clone()))
         .merge(metrics::routes(supervisor))
+        .merge(api::routes(state.clone()))
         .route_layer(middleware::from_fn(metrics::track))
         // Unknown paths render the app's 404 page, which needs the state like any page.
         .fallback(leptos_axum::file_and_error_handler_with_context::<
@@ -143,7 +145,8 @@ pub fn router(state: AppState, supervisor: Supervisor) -> Router {
 /// Server functions (which `leptos_routes_with_context` mounts under `/api/`) answer errors
 /// with the status their variant stands for.
 async fn server_fn_status(request: Request<Body>, next: Next) -> Response {
-    let is_server_fn = request.uri().path().starts_with("/api/");
+    let path = request.uri().path();
+    let is_server_fn = path.starts_with("/api/") && !path.starts_with("/api/v1/");
     let response = next.run(request).await;
     if is_server_fn {
         with_error_status(response).await

@@ -19,7 +19,9 @@ use app::error::AppError;
 pub const FORM_LIMIT: usize = 16 * 1024;
 
 pub async fn readable(request: Request, next: Next) -> Response {
-    if !request.uri().path().starts_with("/api/") {
+    // The public API (`/api/v1`) reads JSON and answers problems of its own.
+    let path = request.uri().path();
+    if !path.starts_with("/api/") || path.starts_with("/api/v1/") {
         return next.run(request).await;
     }
     if let Some(query) = request.uri().query() {

@@ -3,6 +3,7 @@
 
 pub mod accounts;
 pub mod admin;
+pub mod api;
 pub mod boards;
 pub mod chats;
 pub mod dashboard;
@@ -41,6 +42,8 @@ pub struct Settings {
     pub round_length: std::time::Duration,
     /// Handles (lower-case) of the players who may use the admin page.
     pub admins: Vec<String>,
+    /// Requests an API key may make in a minute, on each instance.
+    pub api_rate_per_minute: u32,
 }
 
 impl Default for Settings {
@@ -53,6 +56,7 @@ impl Default for Settings {
             keep_alive: std::time::Duration::from_secs(15),
             round_length: std::time::Duration::from_secs(3600),
             admins: Vec::new(),
+            api_rate_per_minute: 600,
         }
     }
 }
