@@ -354,6 +354,8 @@ test("history loads 50 at a time and older pages keep the scroll position", asyn
   }
 
   await a.reload();
+  // Hydrated (the stream is up) before anything is clicked.
+  await expect(connection(a)).toHaveText("Live");
   const withKenji = conversation(a, kenji.name);
   const bodies = withKenji.locator("li.message .body");
   await expect(bodies).toHaveCount(50);
