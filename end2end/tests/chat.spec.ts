@@ -413,3 +413,36 @@ test.describe("without JavaScript", () => {
     await expect(fromPlain.locator(".unread")).toHaveText("1");
   });
 });
+
+test("times show in each player's own time zone, with the day above the first message", async ({ player }) => {
+  test.setTimeout(90_000);
+  const kenji = await player(TOKYO, "kenji", { timezoneId: "Asia/Tokyo" });
+  const amelie = await player(PARIS, "amelie", { timezoneId: "America/Lima" });
+  const a = amelie.page;
+  const chatId = await sayHi(a, kenji.name);
+  await expect(connection(a)).toHaveText("Live");
+  await send(a, "What time is it in Tokyo?");
+  await expect(conversation(a, kenji.name).locator("li.message").first()).not.toHaveAttribute(
+    "data-pending",
+    "true",
+  );
+
+  const clock = (zone: string, iso: string) =>
+    new Intl.DateTimeFormat("en-GB", { timeZone: zone, hour: "2-digit", minute: "2-digit", hourCycle: "h23" }).format(
+      new Date(iso),
+    );
+  const k = kenji.page;
+  await k.goto(`/chats/${chatId}`);
+  await expect(connection(k)).toHaveText("Live");
+  const withAmelie = conversation(k, amelie.name);
+  const theirTime = withAmelie.locator("li.message time").first();
+  const iso = (await theirTime.getAttribute("datetime")) ?? "";
+  await expect(theirTime).toHaveText(clock("Asia/Tokyo", iso));
+  await expect(withAmelie.locator("li.day").first()).toHaveText("Today");
+  // The same message, on Amélie's page, in Lima's time (14 hours apart).
+  await a.reload();
+  await expect(connection(a)).toHaveText("Live");
+  await expect(conversation(a, kenji.name).locator("li.message time").first()).toHaveText(clock("America/Lima", iso));
+  // The chat list says the time of day for today.
+  await expect(chatItem(k, chatId).locator("time")).toHaveText(clock("Asia/Tokyo", iso));
+});

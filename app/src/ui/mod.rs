@@ -18,3 +18,4 @@ pub mod map;
 pub mod page;
 pub mod profile;
 pub mod session;
+pub mod time;

@@ -12,6 +12,7 @@ use leptos_router::components::A;
 use super::browser;
 use crate::ui::live::use_live;
 use crate::ui::page::PageTitle;
+use crate::ui::time::{day_of, use_local, ClockTime};
 use crate::{
     api::chat::{chat_history, mark_read, send_message, typing},
     model::{rules, ChatPage, Live, Thread},
@@ -211,6 +212,7 @@ fn Messages(chat: Chat, has_older: bool) -> impl IntoView {
         deliver(chat, key, body);
     };
     let me = chat.me;
+    let local = use_local();
     view! {
         <ol class="messages" node_ref=chat.list aria-label="Messages">
             <Show when=move || has_older.get()>
@@ -226,11 +228,10 @@ fn Messages(chat: Chat, has_older: bool) -> impl IntoView {
                 </li>
             </Show>
             <For each=move || chat.thread.read().stored.clone() key=|m| m.id let:m>
+                <DaySeparator chat id=m.id at=m.sent_at local />
                 <li class="message" data-id=m.id data-mine=(m.sender_id == me).to_string()>
                     <p class="body">{m.body.clone()}</p>
-                    <time datetime=m.sent_at.to_rfc3339()>
-                        {m.sent_at.format("%H:%M").to_string()}
-                    </time>
+                    <ClockTime at=m.sent_at />
                 </li>
             </For>
             <For
@@ -328,5 +329,32 @@ fn Composer(chat: Chat) -> impl IntoView {
             </label>
             <button type="submit">"Send"</button>
         </form>
+    }
+}
+
+/// The day, above the first message of each day shown ("Today", "Yesterday", a date).
+#[component]
+fn DaySeparator(
+    chat: Chat,
+    id: i64,
+    at: chrono::DateTime<chrono::Utc>,
+    local: ReadSignal<bool>,
+) -> impl IntoView {
+    let first_of_day = move || {
+        let local = local.get();
+        chat.thread.with(|t| {
+            let at_day = day_of(at, local).0;
+            match t.stored.iter().position(|m| m.id == id) {
+                Some(i) if i > 0 => day_of(t.stored[i - 1].sent_at, local).0 != at_day,
+                _ => true,
+            }
+        })
+    };
+    view! {
+        <Show when=first_of_day>
+            <li class="day">
+                <span>{move || day_of(at, local.get()).1}</span>
+            </li>
+        </Show>
     }
 }

@@ -12,6 +12,7 @@ use super::{
     live::{use_live, use_snapshot},
     page::{NotFoundNotice, PageTitle, SignInFirst},
     session::use_session,
+    time::StampTime,
 };
 use crate::{
     api::chat::{list_chats, open_chat},
@@ -199,9 +200,7 @@ fn ChatRow(chat: ChatSummary, me: i64, open: Option<i64>) -> impl IntoView {
                 <span class="chat-name">{chat.other.display_name.clone()}</span>
                 <span class="chat-place">{place}</span>
                 <span class="chat-preview">{preview}</span>
-                <time datetime=chat.last_activity.to_rfc3339()>
-                    {chat.last_activity.format("%H:%M").to_string()}
-                </time>
+                <StampTime at=chat.last_activity />
                 {(unread > 0)
                     .then(|| {
                         view! {
