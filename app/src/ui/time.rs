@@ -6,21 +6,33 @@
 use chrono::{DateTime, Datelike, Duration, NaiveDate, NaiveDateTime, Utc};
 use leptos::prelude::*;
 
-use super::clock::now_ms;
-
 #[cfg(feature = "hydrate")]
 mod imp {
+    use chrono::{DateTime, Utc};
+
     /// Minutes to add to UTC for local time at `at` (the offset of that date: summer time).
     pub fn offset_minutes(at_ms: f64) -> i64 {
         let date = js_sys::Date::new(&wasm_bindgen::JsValue::from_f64(at_ms));
         -(date.get_timezone_offset() as i64)
     }
+
+    /// The browser's clock.
+    pub fn now() -> DateTime<Utc> {
+        DateTime::from_timestamp_millis(crate::ui::clock::now_ms() as i64).unwrap_or_else(Utc::now)
+    }
 }
 
 #[cfg(not(feature = "hydrate"))]
 mod imp {
+    use chrono::{DateTime, Utc};
+
     pub fn offset_minutes(_at_ms: f64) -> i64 {
         0
+    }
+
+    /// The server's clock (it renders before any browser's).
+    pub fn now() -> DateTime<Utc> {
+        Utc::now()
     }
 }
 
@@ -36,14 +48,7 @@ fn wall(at: DateTime<Utc>, local: bool) -> NaiveDateTime {
 
 /// Today on the wall clock.
 fn today(local: bool) -> NaiveDate {
-    let now = DateTime::from_timestamp_millis(now_ms() as i64).unwrap_or_else(Utc::now);
-    // The server renders before any browser clock: its own.
-    let now = if cfg!(feature = "hydrate") {
-        now
-    } else {
-        Utc::now()
-    };
-    wall(now, local).date()
+    wall(imp::now(), local).date()
 }
 
 /// "Today", "Yesterday", "Tuesday 1 December", or with the year when it is not this one.
@@ -89,6 +94,7 @@ pub fn ClockTime(at: DateTime<Utc>) -> impl IntoView {
             {move || wall(at, local.get()).format("%H:%M").to_string()}
         </time>
     }
+    .into_any()
 }
 
 /// A list's time: today's time of day, "Yesterday", or the date.
@@ -103,6 +109,7 @@ pub fn StampTime(at: DateTime<Utc>) -> impl IntoView {
             }}
         </time>
     }
+    .into_any()
 }
 
 /// The day of `at`, local once hydrated, and its label.

@@ -227,12 +227,17 @@ fn Messages(chat: Chat, has_older: bool) -> impl IntoView {
                     </button>
                 </li>
             </Show>
+            // Type-erased items: the nested view types would pass rustc's query depth in the
+            // release build otherwise.
             <For each=move || chat.thread.read().stored.clone() key=|m| m.id let:m>
-                <DaySeparator chat id=m.id at=m.sent_at local />
-                <li class="message" data-id=m.id data-mine=(m.sender_id == me).to_string()>
-                    <p class="body">{m.body.clone()}</p>
-                    <ClockTime at=m.sent_at />
-                </li>
+                {view! {
+                    <DaySeparator chat id=m.id at=m.sent_at local />
+                    <li class="message" data-id=m.id data-mine=(m.sender_id == me).to_string()>
+                        <p class="body">{m.body.clone()}</p>
+                        <ClockTime at=m.sent_at />
+                    </li>
+                }
+                    .into_any()}
             </For>
             <For
                 each=move || chat.thread.read().pending.clone()
@@ -357,4 +362,5 @@ fn DaySeparator(
             </li>
         </Show>
     }
+    .into_any()
 }
