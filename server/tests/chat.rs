@@ -612,3 +612,42 @@ async fn signing_out_ends_that_sessions_streams_everywhere() {
     assert!(next_of(&mut laptop, "chat", ARRIVES).await.is_none());
     assert!(laptop.ended(), "the signed-out stream ended");
 }
+
+#[tokio::test]
+async fn an_empty_message_sent_without_javascript_shows_its_error_on_the_chat() {
+    let app = spawn_app().await;
+    let (ann, _) = app.signed_up("ann").await;
+    let (_, ben_id) = app.signed_up("ben").await;
+    let chat = chat_between(&app, &ann, ben_id).await;
+    let page = app.url(&format!("/chats/{chat}"));
+    let response = ann
+        .post(app.url("/api/chat/send"))
+        .header(header::ACCEPT, "text/html")
+        .header(header::ORIGIN, app.url(""))
+        .header(header::REFERER, &page)
+        .form(&[("chat_id", chat.to_string()), ("body", "   ".to_owned())])
+        .send()
+        .await
+        .unwrap();
+    assert!(response.status().is_redirection(), "{response:?}");
+    let location = response.headers()[header::LOCATION]
+        .to_str()
+        .unwrap()
+        .to_owned();
+    assert!(location.contains("__err="), "{location}");
+    let back = if location.starts_with('/') {
+        app.url(&location)
+    } else {
+        location
+    };
+    let html = ann.get(&back).send().await.unwrap().text().await.unwrap();
+    assert!(
+        html.contains(r#"role="alert" class="error">Message is empty."#),
+        "the error is on the page it returns to: {html}"
+    );
+    let stored: i64 = sqlx::query_scalar("select count(*) from messages")
+        .fetch_one(&app.pool)
+        .await
+        .unwrap();
+    assert_eq!(stored, 0);
+}

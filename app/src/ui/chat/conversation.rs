@@ -36,7 +36,7 @@ pub fn Conversation(page: ChatPage, head: u64, me: i64) -> impl IntoView {
         me,
         thread: RwSignal::new(Thread::new(page.history.messages)),
         list: NodeRef::new(),
-        error: RwSignal::new(None),
+        error: RwSignal::new(sent_without_javascript_failed()),
     };
     let other = page.chat.other.clone();
     let other_id = other.id;
@@ -363,4 +363,17 @@ fn DaySeparator(
         </Show>
     }
     .into_any()
+}
+
+/// The error of a message posted without JavaScript, which the server answered by sending the
+/// browser back here with the error in the address (`__path`, `__err`).
+fn sent_without_javascript_failed() -> Option<String> {
+    let query = leptos_router::hooks::use_query_map().get_untracked();
+    if query.get("__path").as_deref() != Some("/api/chat/send") {
+        return None;
+    }
+    let encoded = query.get("__err")?;
+    let error =
+        leptos::server_fn::error::ServerFnUrlError::<crate::error::AppError>::decode_err(&encoded);
+    Some(error.to_string())
 }
