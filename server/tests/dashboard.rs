@@ -234,7 +234,9 @@ async fn a_spectator_hears_the_dashboard_move_and_nothing_private() {
         .await
         .unwrap();
     let mut spectator =
-        sse::SseClient::connect(&app.url("/events/public"), &common::client(), None).await;
+        sse::SseClient::connect(&app.url("/events/public"), &common::client(), None)
+            .await
+            .with_dashboard();
     let sent = Instant::now();
     common::sent(&app, &ann, chat, "hello from the dashboard test").await;
     let mut moved = None;

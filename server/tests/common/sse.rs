@@ -4,7 +4,8 @@
 //! server speaks: `id:` and `data:` fields, events ended by a blank line, `:` comment lines
 //! (keep-alives) skipped, lines ended by `\n`, `\r\n` or `\r`. Each event's data is decoded as
 //! the `{"kind": ..., "data": ...}` envelope. Presence messages are skipped unless asked for
-//! ([`SseClient::with_presence`]).
+//! ([`SseClient::with_presence`]), and so are the dashboard projector's announcements, which
+//! come whenever it has counted something ([`SseClient::with_dashboard`]).
 //!
 //! Reads are cancel-safe: the event being assembled lives in the reader, not in the read's
 //! future, so a `next_within` that times out loses nothing and the next read resumes where it
@@ -53,6 +54,8 @@ pub struct SseClient {
     /// Whether presence messages are returned; most tests are about durable events and skip
     /// them.
     presence: bool,
+    /// Whether `dashboard` announcements are returned.
+    dashboard: bool,
 }
 
 impl SseClient {
@@ -89,7 +92,14 @@ impl SseClient {
             ended: false,
             error: None,
             presence: false,
+            dashboard: false,
         }
+    }
+
+    /// Returns the dashboard's announcements too, instead of skipping them.
+    pub fn with_dashboard(mut self) -> Self {
+        self.dashboard = true;
+        self
     }
 
     /// Returns presence messages too, instead of skipping them.
@@ -121,6 +131,7 @@ impl SseClient {
             while let Some(line) = self.take_line() {
                 match self.process(&line) {
                     Some(message) if message.kind == "presence" && !self.presence => {}
+                    Some(message) if message.kind == "dashboard" && !self.dashboard => {}
                     Some(message) => return Some(message),
                     None => {}
                 }
