@@ -98,16 +98,32 @@ pub async fn fell_past_retention(conn: &mut PgConnection) -> Result<bool, AppErr
 /// How far the projector is behind the log: events committed and not counted, and the age
 /// in seconds of the oldest of them.
 pub async fn lag(pool: &PgPool) -> Result<(i64, f64), AppError> {
-    let lag = sqlx::query!(
-        r#"select (select count(*) from events e where e.id > c.event_id) as "behind!",
+    let mut conn = pool.acquire().await?;
+    let at = position(&mut conn).await?;
+    Ok((at.behind, at.behind_secs))
+}
+
+/// Where the projector stands against the log.
+struct Position {
+    through: i64,
+    latest: i64,
+    behind: i64,
+    behind_secs: f64,
+}
+
+async fn position(conn: &mut PgConnection) -> Result<Position, AppError> {
+    Ok(sqlx::query_as!(
+        Position,
+        r#"select c.event_id as "through!",
+                  (select coalesce(max(id), 0) from events) as "latest!",
+                  (select count(*) from events e where e.id > c.event_id) as "behind!",
                   coalesce(extract(epoch from now() - (select min(e.created_at) from events e
                                                        where e.id > c.event_id)), 0)::float8
-                      as "secs!"
+                      as "behind_secs!"
            from projector_checkpoint c"#
     )
-    .fetch_one(pool)
-    .await?;
-    Ok((lag.behind, lag.secs))
+    .fetch_one(conn)
+    .await?)
 }
 
 /// The dashboard as of the projector's checkpoint, with how far behind the log it is.
@@ -181,17 +197,7 @@ async fn read_on(conn: &mut PgConnection) -> Result<Dashboard, AppError> {
     .into_iter()
     .map(|r| (r.day, r.messages))
     .collect();
-    let lag = sqlx::query!(
-        r#"select c.event_id as "through!",
-                  (select coalesce(max(id), 0) from events) as "latest!",
-                  (select count(*) from events e where e.id > c.event_id) as "behind!",
-                  coalesce(extract(epoch from now() - (select min(e.created_at) from events e
-                                                       where e.id > c.event_id)), 0)::float8
-                      as "secs!"
-           from projector_checkpoint c"#
-    )
-    .fetch_one(&mut *conn)
-    .await?;
+    let at = position(conn).await?;
     Ok(Dashboard {
         top,
         countries,
@@ -202,9 +208,9 @@ async fn read_on(conn: &mut PgConnection) -> Result<Dashboard, AppError> {
         today_points: today.points,
         hourly,
         daily,
-        through_event: lag.through,
-        cursor: lag.latest,
-        behind_events: lag.behind,
-        behind_secs: lag.secs,
+        through_event: at.through,
+        cursor: at.latest,
+        behind_events: at.behind,
+        behind_secs: at.behind_secs,
     })
 }

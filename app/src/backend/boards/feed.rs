@@ -13,7 +13,7 @@ use sqlx::PgPool;
 use tokio::sync::{mpsc, watch};
 
 use super::{
-    index::{RoundSpan, Snapshot, MONTH_MICROS},
+    index::{round_of, RoundSpan, Snapshot, MONTH_MICROS},
     Boards,
 };
 use crate::{
@@ -186,7 +186,7 @@ async fn load(pool: &PgPool, round_length: Duration) -> Result<Snapshot, AppErro
     })
     .filter(|r| r.ends > head.now)
     .or(Some(RoundSpan {
-        id: head.now / 1_000_000 / length * length,
+        id: round_of(head.now, length),
         starts: 0,
         ends: 0,
     }));

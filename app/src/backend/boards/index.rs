@@ -18,6 +18,13 @@ pub const MONTH_MICROS: i64 = 30 * DAY_MICROS;
 /// A ladder's chunks split beyond twice this.
 const CHUNK: usize = 512;
 
+/// The round under way at `now` (microseconds since the epoch): rounds are `length_secs`
+/// long and their id is their start in seconds, as `current_round` in SQL makes them.
+pub fn round_of(now: i64, length_secs: i64) -> i64 {
+    let length = length_secs.max(1);
+    now / 1_000_000 / length * length
+}
+
 /// One player's place on one board.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Standing {

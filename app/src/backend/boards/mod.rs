@@ -64,8 +64,10 @@ impl Boards {
     /// Now by the database's clock, and the round under way then.
     fn clock(&self) -> (i64, i64) {
         let now = local_micros() + *self.offset.lock().unwrap_or_else(|e| e.into_inner());
-        let length = self.round_length.as_secs().max(1) as i64;
-        (now, now / 1_000_000 / length * length)
+        (
+            now,
+            index::round_of(now, self.round_length.as_secs() as i64),
+        )
     }
 
     /// Whether the standings are loaded (for `/readyz`).
