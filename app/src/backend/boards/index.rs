@@ -322,22 +322,13 @@ impl Index {
         if entry.country == country {
             return;
         }
-        let points = entry.points;
-        for (w, &p) in points.iter().enumerate() {
-            if let Some(ladders) = entry
-                .country
-                .and_then(|c| self.by_country.get_mut(usize::from(c)))
-            {
-                if p > 0 {
-                    ladders.0[w].remove(key(p, slot));
-                }
+        let (before, points) = (entry.country, entry.points);
+        for (w, &p) in points.iter().enumerate().filter(|(_, p)| **p > 0) {
+            if let Some(old) = before.and_then(|c| self.by_country.get_mut(usize::from(c))) {
+                old.0[w].remove(key(p, slot));
             }
-        }
-        for (w, &p) in points.iter().enumerate() {
-            if let Some(ladders) = country.and_then(|c| self.by_country.get_mut(usize::from(c))) {
-                if p > 0 {
-                    ladders.0[w].insert(key(p, slot));
-                }
+            if let Some(new) = country.and_then(|c| self.by_country.get_mut(usize::from(c))) {
+                new.0[w].insert(key(p, slot));
             }
         }
         self.players[slot as usize].country = country;
