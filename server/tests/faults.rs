@@ -22,6 +22,16 @@ use common::{spawn_app_with, test_settings};
 use sqlx::PgPool;
 use sse::SseClient;
 
+/// One request of the outage test's readers: the readiness probe or a search, what it got,
+/// and when (since the test began) it was sent and answered.
+#[derive(Clone, Debug)]
+struct Answer {
+    ready: bool,
+    status: u16,
+    sent: Duration,
+    answered: Duration,
+}
+
 /// A throwaway cluster in a directory of its own, stopped and removed when dropped.
 struct Cluster {
     dir: PathBuf,
@@ -39,10 +49,7 @@ impl Cluster {
         let dir = std::env::temp_dir().join(format!("meridian-faults-{}", std::process::id()));
         let _ = std::fs::remove_dir_all(&dir);
         std::fs::create_dir_all(&dir).unwrap();
-        let port = std::net::TcpListener::bind("127.0.0.1:0")
-            .and_then(|l| l.local_addr())
-            .map(|a| a.port())
-            .unwrap();
+        let port = common::free_port();
         let cluster = Self { dir, bin, port };
         if is_root() {
             run("chown", &["-R", "postgres", cluster.dir.to_str().unwrap()]);
@@ -182,28 +189,41 @@ async fn postgres_going_down_under_load_fails_fast_and_loses_nothing() {
             n
         })
     };
-    // Readers: a page's server function and the readiness probe, with how long each took.
-    let answers = Arc::new(Mutex::new(Vec::<(u16, Duration, bool)>::new()));
+    // Readers: a page's server function and the readiness probe, each asked every 50 ms by a
+    // request of its own (so one slow answer holds up no other), stamped with when it was
+    // sent and when it was answered.
+    let epoch = Instant::now();
+    let answers = Arc::new(Mutex::new(Vec::<Answer>::new()));
     let reader = {
         let (stop, answers, ann) = (stop.clone(), answers.clone(), ann.clone());
         let (search, ready) = (app.url("/api/home/search"), app.url("/readyz"));
         tokio::spawn(async move {
+            let mut asked = Vec::new();
             while !stop.load(Ordering::Relaxed) {
-                for (url, is_ready) in [(&search, false), (&ready, true)] {
-                    let started = Instant::now();
-                    let status = ann
-                        .get(url)
-                        .header("accept", "application/json")
-                        .query(&[("q", "Par")])
-                        .send()
-                        .await
-                        .map_or(0, |r| r.status().as_u16());
-                    answers
-                        .lock()
-                        .unwrap()
-                        .push((status, started.elapsed(), is_ready));
+                for (url, ready) in [(search.clone(), false), (ready.clone(), true)] {
+                    let (answers, ann) = (answers.clone(), ann.clone());
+                    asked.push(tokio::spawn(async move {
+                        let sent = epoch.elapsed();
+                        let status = ann
+                            .get(&url)
+                            .header("accept", "application/json")
+                            .query(&[("q", "Par")])
+                            .send()
+                            .await
+                            .map_or(0, |r| r.status().as_u16());
+                        let answered = epoch.elapsed();
+                        answers.lock().unwrap().push(Answer {
+                            ready,
+                            status,
+                            sent,
+                            answered,
+                        });
+                    }));
                 }
-                tokio::time::sleep(Duration::from_millis(20)).await;
+                tokio::time::sleep(Duration::from_millis(50)).await;
+            }
+            for request in asked {
+                request.await.unwrap();
             }
         })
     };
@@ -211,7 +231,9 @@ async fn postgres_going_down_under_load_fails_fast_and_loses_nothing() {
     tokio::time::sleep(Duration::from_secs(2)).await;
     // Down for longer than a request waits for a connection (3 s), so requests meet it.
     cluster.pg_ctl(&["-m", "fast", "stop"]);
+    let down = epoch.elapsed();
     tokio::time::sleep(Duration::from_secs(4)).await;
+    let up = epoch.elapsed();
     cluster.pg_ctl(&["start"]);
     // Ready again by itself.
     let back = Instant::now();
@@ -220,9 +242,7 @@ async fn postgres_going_down_under_load_fails_fast_and_loses_nothing() {
             .lock()
             .unwrap()
             .iter()
-            .rev()
-            .take(2)
-            .any(|(status, _, is_ready)| *is_ready && *status == 200);
+            .any(|a| a.ready && a.status == 200 && a.sent > up);
         if ok && back.elapsed() > Duration::from_secs(1) {
             break;
         }
@@ -237,21 +257,28 @@ async fn postgres_going_down_under_load_fails_fast_and_loses_nothing() {
     let written: i32 = writer.await.unwrap();
     reader.await.unwrap();
 
-    let answers = answers.lock().unwrap().clone();
-    let statuses: Vec<u16> = answers.iter().map(|(s, _, _)| *s).collect();
+    let mut answers = answers.lock().unwrap().clone();
+    answers.sort_by_key(|a| a.sent);
+    let statuses: Vec<u16> = answers.iter().map(|a| a.status).collect();
+    let outage = format!("down from {down:?} to {up:?}; answers: {answers:?}");
     assert!(
         !statuses.contains(&500),
-        "a 500 during the restart: {statuses:?}"
+        "a 500 during the restart: {outage}"
+    );
+    // Asked and answered while the database was down: the answer can only be 503.
+    let inside: Vec<&Answer> = answers
+        .iter()
+        .filter(|a| a.sent > down && a.answered < up)
+        .collect();
+    assert!(
+        inside.iter().any(|a| !a.ready) && inside.iter().any(|a| a.ready),
+        "no search and no probe lay wholly inside the outage: {outage}"
     );
     assert!(
-        answers.iter().any(|(s, _, ready)| *ready && *s == 503),
-        "readiness never said 503: {statuses:?}"
+        inside.iter().all(|a| a.status == 503),
+        "an answer other than 503 while the database was down: {outage}"
     );
-    assert!(
-        answers.iter().any(|(s, _, ready)| !*ready && *s == 503),
-        "no request met the outage: {statuses:?}"
-    );
-    let slowest = answers.iter().map(|(_, took, _)| *took).max().unwrap();
+    let slowest = answers.iter().map(|a| a.answered - a.sent).max().unwrap();
     eprintln!(
         "{} requests: {} answered 503, slowest {slowest:?}; {written} events written",
         statuses.len(),
@@ -263,7 +290,7 @@ async fn postgres_going_down_under_load_fails_fast_and_loses_nothing() {
     );
     assert!(
         statuses.iter().all(|s| matches!(s, 200 | 503)),
-        "only 200 or 503: {statuses:?}"
+        "only 200 or 503: {outage}"
     );
 
     // The open stream got every committed event once, in order.

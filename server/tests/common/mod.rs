@@ -370,9 +370,20 @@ pub async fn start_binary(database_url: &str, port: u16) -> tokio::process::Chil
     panic!("the server did not become ready on port {port}");
 }
 
+/// A free port below the kernel's ephemeral range (32768 and up here), for a server that a
+/// test stops and starts again on the same port: a port the kernel handed out for `:0` may be
+/// handed to another socket of a parallel test while the server is down, and the restarted
+/// server (or its clients) would meet a stranger there.
 pub fn free_port() -> u16 {
-    std::net::TcpListener::bind("127.0.0.1:0")
-        .and_then(|l| l.local_addr())
-        .map(|a| a.port())
-        .expect("a free port")
+    use std::sync::atomic::{AtomicU32, Ordering};
+    static NEXT: AtomicU32 = AtomicU32::new(0);
+    // Processes start apart (by their id), tests within one take the next ports.
+    let start = std::process::id() % 1_000 * 20;
+    for _ in 0..20_000 {
+        let port = (12_000 + (start + NEXT.fetch_add(1, Ordering::Relaxed)) % 20_000) as u16;
+        if std::net::TcpListener::bind(("127.0.0.1", port)).is_ok() {
+            return port;
+        }
+    }
+    panic!("no free port in 12000..32000")
 }
