@@ -10,6 +10,7 @@ PG_BIN="${PG_BIN:-$(ls -d /usr/lib/postgresql/*/bin 2>/dev/null | sort -V | tail
 
 CARGO_LEPTOS_VERSION=0.3.10
 SQLX_CLI_VERSION=0.8.6
+SCHEMATHESIS_VERSION=4.32.5
 
 say() { printf '\033[1m==> %s\033[0m\n' "$*" >&2; }
 die() { printf 'error: %s\n' "$*" >&2; exit 1; }
@@ -86,6 +87,19 @@ ensure_npm_tools() {
     cp -r "$dist/leaflet.js" "$dist/leaflet.css" "$dist/images" "$out/"
   fi
   export PATH="$ROOT/scripts/node_modules/.bin:$PATH"
+}
+
+# Schemathesis (the API's contract tests) from PyPI, in a virtual environment of its own
+# outside the checkout, kept between runs. Prints the path of its command.
+ensure_schemathesis() {
+  local venv="${XDG_CACHE_HOME:-$HOME/.cache}/meridian/schemathesis-$SCHEMATHESIS_VERSION"
+  if [ ! -x "$venv/bin/schemathesis" ]; then
+    python3 -c 'import ensurepip' 2>/dev/null || apt_install python3-venv
+    say "pip: schemathesis $SCHEMATHESIS_VERSION (once)"
+    python3 -m venv "$venv"
+    "$venv/bin/pip" install --quiet --disable-pip-version-check "schemathesis==$SCHEMATHESIS_VERSION" >&2
+  fi
+  echo "$venv/bin/schemathesis"
 }
 
 ensure_postgres_server() {

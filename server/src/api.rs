@@ -16,14 +16,19 @@ use axum::{
     http::{header, HeaderMap, HeaderValue, StatusCode},
     middleware::{self, Next},
     response::{IntoResponse, Response},
-    routing::{get, post},
     Extension, Json, Router,
 };
-use serde::{de::DeserializeOwned, Serialize};
+use serde::{de::DeserializeOwned, Deserialize, Serialize};
+use utoipa::{
+    openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme},
+    IntoParams, IntoResponses, Modify, OpenApi, ToSchema,
+};
+use utoipa_axum::{router::OpenApiRouter, routes};
+use utoipa_swagger_ui::{Config, SwaggerUi};
 
 use app::{
     backend::{
-        api::{self, Conflict, PlayerFields, Progress},
+        api::{self, Accepted, Conflict, PlayerFields, Progress, PublicProfile, Recorded},
         AppState,
     },
     error::AppError,
@@ -42,24 +47,130 @@ struct Windows {
 #[derive(Clone, Copy)]
 struct Key(i64);
 
+/// The API's routes, behind the key check, and its document and docs page, open to all.
 pub fn routes(state: AppState) -> Router<AppState> {
-    Router::new()
-        .route("/api/v1/players/{handle}", get(get_player).put(put_player))
-        .route("/api/v1/players/{handle}/progress", post(post_progress))
+    let (api, document) = OpenApiRouter::with_openapi(Document::openapi())
+        .routes(routes!(get_player, put_player))
+        .routes(routes!(post_progress))
+        .split_for_parts();
+    let api = api
         .layer(middleware::from_fn_with_state(state, authenticate))
         .layer(Extension(std::sync::Arc::new(Windows::default())))
-        .layer(DefaultBodyLimit::disable())
+        .layer(DefaultBodyLimit::disable());
+    let docs = SwaggerUi::new("/api/v1/docs")
+        .url("/api/v1/openapi.json", document)
+        .config(Config::default().validator_url("none"));
+    api.merge(docs)
+}
+
+/// The document's frame: what the handlers' annotations do not say.
+#[derive(OpenApi)]
+#[openapi(
+    info(
+        title = "Meridian API",
+        version = "1",
+        description = "Read and write Meridian's players from other game systems. Every request \
+            carries an API key (`Authorization: Bearer mk_…`) that an operator issues with \
+            `meridian api-key issue <client>`; each key may make a limited number of requests a \
+            minute. Writes are accepted into the durable event log and answered `202` with the \
+            event's id; reads reflect them within a second. Errors are \
+            `application/problem+json` (RFC 9457) with `field` naming the input at fault, and \
+            nothing is stored."
+    ),
+    modifiers(&KeyScheme),
+    security(("api_key" = [])),
+    tags((name = "players", description = "Profiles and progress"))
+)]
+struct Document;
+
+/// Declares the bearer-key scheme the `security` requirement names.
+struct KeyScheme;
+
+impl Modify for KeyScheme {
+    fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
+        let components = openapi.components.get_or_insert_with(Default::default);
+        components.add_security_scheme(
+            "api_key",
+            SecurityScheme::Http(
+                HttpBuilder::new()
+                    .scheme(HttpAuthScheme::Bearer)
+                    .description(Some("An API key issued by `meridian api-key issue`."))
+                    .build(),
+            ),
+        );
+    }
+}
+
+/// The answers every endpoint may give.
+#[derive(IntoResponses)]
+#[allow(dead_code)]
+enum Common {
+    /// No API key, or one that is unknown or revoked
+    #[response(status = UNAUTHORIZED, content_type = "application/problem+json")]
+    Unauthorized(Problem),
+    /// The key is over its requests for this minute
+    #[response(
+        status = TOO_MANY_REQUESTS,
+        content_type = "application/problem+json",
+        headers(("Retry-After" = u32, description = "Seconds until the key may ask again"))
+    )]
+    TooManyRequests(Problem),
+    /// The database is out of reach for a moment
+    #[response(
+        status = SERVICE_UNAVAILABLE,
+        content_type = "application/problem+json",
+        headers(("Retry-After" = u32, description = "Seconds to wait before retrying"))
+    )]
+    Unavailable(Problem),
+}
+
+/// A player's handle in a path.
+#[derive(Deserialize, IntoParams)]
+#[into_params(parameter_in = Path)]
+#[allow(dead_code)]
+struct HandlePath {
+    /// 3 to 24 letters, digits, `_` or `-` (letters are taken in lower case).
+    #[param(
+        min_length = 3,
+        max_length = 24,
+        pattern = "^[A-Za-z0-9_-]{3,24}$",
+        example = "quest_giver"
+    )]
+    handle: String,
+}
+
+/// The header a progress write is made once by.
+#[derive(Deserialize, IntoParams)]
+#[into_params(parameter_in = Header)]
+#[allow(dead_code)]
+struct IdempotencyHeader {
+    /// 1 to 64 printable ASCII characters chosen by the client (a UUID, say): a retry with the
+    /// same key and body is stored once and answered as the first time.
+    #[serde(rename = "Idempotency-Key")]
+    #[param(
+        rename = "Idempotency-Key",
+        min_length = 1,
+        max_length = 64,
+        pattern = "^[!-~]{1,64}$"
+    )]
+    idempotency_key: String,
 }
 
 /// An RFC 9457 problem: `field` names the input at fault, when one is.
-#[derive(Serialize)]
+#[derive(Serialize, ToSchema)]
 struct Problem {
     #[serde(rename = "type")]
+    #[schema(rename = "type", example = "about:blank")]
     kind: &'static str,
+    #[schema(example = "Bad Request")]
     title: String,
+    #[schema(example = 400)]
     status: u16,
+    #[schema(example = "Points must be from 0 to 100.")]
     detail: String,
+    /// The input at fault: a body field, a header or the path's `handle`.
     #[serde(skip_serializing_if = "Option::is_none")]
+    #[schema(example = "points")]
     field: Option<String>,
 }
 
@@ -186,16 +297,36 @@ async fn json_body<T: DeserializeOwned>(headers: &HeaderMap, body: Body) -> Resu
             None,
         )
     })?;
-    serde_json::from_slice(&bytes).map_err(|e| {
+    let bad = |detail: String| {
         problem(
             StatusCode::BAD_REQUEST,
             "Bad Request",
-            format!("The body is not what this endpoint takes: {e}."),
+            detail,
             Some("body".into()),
         )
-    })
+    };
+    // An object, not any JSON serde could read as the type (it takes `[…]` for a struct).
+    let value: serde_json::Value =
+        serde_json::from_slice(&bytes).map_err(|e| bad(format!("The body is not JSON: {e}.")))?;
+    if !value.is_object() {
+        return Err(bad("The body must be a JSON object.".into()));
+    }
+    serde_json::from_value(value)
+        .map_err(|e| bad(format!("The body is not what this endpoint takes: {e}.")))
 }
 
+/// A player's public profile.
+#[utoipa::path(
+    get,
+    path = "/api/v1/players/{handle}",
+    tag = "players",
+    params(HandlePath),
+    responses(
+        (status = OK, description = "The profile", body = PublicProfile),
+        (status = NOT_FOUND, description = "No such player", body = Problem, content_type = "application/problem+json"),
+        Common,
+    )
+)]
 async fn get_player(State(state): State<AppState>, Path(handle): Path<String>) -> Response {
     match api::profile(&state.pool, &state.boards, &handle).await {
         Ok(profile) => Json(profile).into_response(),
@@ -203,6 +334,23 @@ async fn get_player(State(state): State<AppState>, Path(handle): Path<String>) -
     }
 }
 
+/// Creates the player, or updates the fields given; the same request again changes nothing.
+/// A player made here is on the map and can be messaged, but cannot sign in.
+#[utoipa::path(
+    put,
+    path = "/api/v1/players/{handle}",
+    tag = "players",
+    params(HandlePath),
+    request_body(content = PlayerFields, content_type = "application/json"),
+    responses(
+        (status = ACCEPTED, description = "Created or changed, as the event `event_id`", body = Accepted),
+        (status = OK, description = "Nothing to change", body = Accepted),
+        (status = BAD_REQUEST, description = "A field broke a rule (`field` names it)", body = Problem, content_type = "application/problem+json"),
+        (status = PAYLOAD_TOO_LARGE, description = "The body is over 16 KiB", body = Problem, content_type = "application/problem+json"),
+        (status = UNSUPPORTED_MEDIA_TYPE, description = "The body is not JSON", body = Problem, content_type = "application/problem+json"),
+        Common,
+    )
+)]
 async fn put_player(
     State(state): State<AppState>,
     Path(handle): Path<String>,
@@ -222,6 +370,23 @@ async fn put_player(
     }
 }
 
+/// Appends a progress record, once per Idempotency-Key; its points go to the ledger.
+#[utoipa::path(
+    post,
+    path = "/api/v1/players/{handle}/progress",
+    tag = "players",
+    params(HandlePath, IdempotencyHeader),
+    request_body(content = Progress, content_type = "application/json"),
+    responses(
+        (status = ACCEPTED, description = "Recorded (or recorded before with this key and body)", body = Recorded),
+        (status = BAD_REQUEST, description = "A field or the Idempotency-Key broke a rule (`field` names it)", body = Problem, content_type = "application/problem+json"),
+        (status = NOT_FOUND, description = "No such player", body = Problem, content_type = "application/problem+json"),
+        (status = CONFLICT, description = "The Idempotency-Key was used for another request", body = Problem, content_type = "application/problem+json"),
+        (status = PAYLOAD_TOO_LARGE, description = "The body is over 16 KiB", body = Problem, content_type = "application/problem+json"),
+        (status = UNSUPPORTED_MEDIA_TYPE, description = "The body is not JSON", body = Problem, content_type = "application/problem+json"),
+        Common,
+    )
+)]
 async fn post_progress(
     State(state): State<AppState>,
     Extension(Key(key)): Extension<Key>,

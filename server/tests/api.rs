@@ -158,6 +158,10 @@ async fn players_are_made_read_and_updated_and_bad_fields_are_named() {
             json!({"display_name": "N", "admin": true}),
             "body",
         ),
+        // Serde would read a struct from an array; the API takes objects only.
+        ("newbie", json!(["N", PARIS]), "body"),
+        // The form trims a handle; the API takes it exactly.
+        ("%20newbie", json!({"display_name": "N"}), "handle"),
     ] {
         let (status, problem) = api.put(&format!("/players/{handle}"), body).await;
         assert_eq!(
@@ -417,4 +421,93 @@ async fn ten_concurrent_retries_of_one_key_store_one_record_and_answer_alike() {
         .await
         .unwrap();
     assert_eq!(points, 3, "awarded once");
+}
+
+#[tokio::test]
+async fn the_openapi_document_and_its_docs_page_are_served_by_the_server_itself() {
+    let app = app_with_rate(1000).await;
+    // Open to all: no key needed to read how to use a key.
+    let http = client();
+    let document: Value = http
+        .get(app.url("/api/v1/openapi.json"))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert!(
+        document["openapi"].as_str().unwrap().starts_with("3.1"),
+        "{}",
+        document["openapi"]
+    );
+    let paths = &document["paths"];
+    for (path, method) in [
+        ("/api/v1/players/{handle}", "get"),
+        ("/api/v1/players/{handle}", "put"),
+        ("/api/v1/players/{handle}/progress", "post"),
+    ] {
+        let operation = &paths[path][method];
+        assert!(operation.is_object(), "{method} {path} is documented");
+        for status in ["401", "429", "503"] {
+            assert!(
+                operation["responses"][status]["content"]["application/problem+json"].is_object(),
+                "{method} {path} documents {status} as a problem"
+            );
+        }
+    }
+    let progress = &paths["/api/v1/players/{handle}/progress"]["post"];
+    assert!(progress["parameters"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .any(|p| p["name"] == "Idempotency-Key" && p["in"] == "header" && p["required"] == true));
+    let schemas = &document["components"]["schemas"];
+    assert_eq!(schemas["Progress"]["properties"]["points"]["maximum"], 100);
+    assert_eq!(
+        schemas["PlayerFields"]["properties"]["display_name"]["maxLength"],
+        40
+    );
+    assert_eq!(
+        document["components"]["securitySchemes"]["api_key"]["scheme"],
+        "bearer"
+    );
+
+    // The docs page and every asset it loads come from this server.
+    let page = http.get(app.url("/api/v1/docs/")).send().await.unwrap();
+    assert_eq!(page.status(), StatusCode::OK);
+    let html = page.text().await.unwrap();
+    assert!(
+        !html.contains("http://") && !html.contains("https://"),
+        "{html}"
+    );
+    for asset in [
+        "swagger-ui-bundle.js",
+        "swagger-ui.css",
+        "swagger-initializer.js",
+    ] {
+        assert!(html.contains(asset), "the page loads {asset}");
+        let got = http
+            .get(app.url(&format!("/api/v1/docs/{asset}")))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(got.status(), StatusCode::OK, "{asset}");
+        assert!(
+            got.bytes().await.unwrap().len() > 100,
+            "{asset} has content"
+        );
+    }
+    let initializer = http
+        .get(app.url("/api/v1/docs/swagger-initializer.js"))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(
+        initializer.contains("/api/v1/openapi.json"),
+        "the page reads this server's document: {initializer}"
+    );
 }

@@ -6,6 +6,7 @@ use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 use sqlx::PgPool;
 use unicode_normalization::UnicodeNormalization;
+use utoipa::ToSchema;
 
 use super::{boards::Boards, places};
 use crate::{
@@ -18,6 +19,18 @@ use crate::{
 pub const NO_PASSWORD: &str = "!api";
 /// Longest `Idempotency-Key` accepted.
 pub const IDEMPOTENCY_KEY_MAX: usize = 64;
+
+/// A handle as the API takes it: by the rules, and exactly (nothing around it to trim, which
+/// the sign-up form forgives).
+fn api_handle(input: &str) -> Result<String, AppError> {
+    if input.trim() != input {
+        return Err(AppError::invalid(
+            "handle",
+            "A handle has no spaces around it.",
+        ));
+    }
+    rules::handle(input)
+}
 
 fn hash(text: &str) -> Vec<u8> {
     Sha256::digest(text.as_bytes()).to_vec()
@@ -67,15 +80,45 @@ pub async fn key_id(pool: &PgPool, key: &str) -> Result<Option<i64>, AppError> {
 }
 
 /// A player as other game systems see them.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
 pub struct PublicProfile {
+    /// The player's handle, in lower case.
+    #[schema(example = "quest_giver")]
     pub handle: String,
+    #[schema(example = "Quest Giver")]
     pub display_name: String,
+    /// The home city; none until the player has chosen one.
+    #[schema(value_type = Option<City>)]
     pub city: Option<Home>,
+    /// Points of all time.
     pub points: i64,
     /// All-time rank among everyone with points; none without points.
+    #[schema(minimum = 1)]
     pub rank: Option<i64>,
     pub tasks_completed: i64,
+}
+
+/// How the document describes a home (`model::Home`, which the browser shares and which
+/// therefore carries no server-only derive). Schemathesis checks every answer against it, so
+/// the two cannot drift apart unnoticed.
+#[derive(ToSchema)]
+#[allow(dead_code)]
+struct City {
+    /// The GeoNames id: what `home_city_id` takes.
+    #[schema(example = 2988507)]
+    city_id: i32,
+    #[schema(example = "Paris")]
+    city: String,
+    #[schema(example = "Île-de-France")]
+    region: String,
+    /// ISO 3166-1 alpha-2.
+    #[schema(example = "FR")]
+    country_code: String,
+    #[schema(example = "France")]
+    country: String,
+    /// The city centre, in degrees.
+    lat: f64,
+    lon: f64,
 }
 
 pub async fn profile(
@@ -112,19 +155,26 @@ pub async fn profile(
     })
 }
 
-/// The fields of a player other game systems own.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+/// The fields of a player other game systems own; a field left out keeps its value. A new
+/// player needs a display name.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct PlayerFields {
+    /// 1 to 40 characters (after trimming), no control characters.
+    #[schema(min_length = 1, max_length = 40, example = "Quest Giver")]
     pub display_name: Option<String>,
+    /// A city's GeoNames id (see `city.city_id` in a profile).
+    #[schema(example = 2988507)]
     pub home_city_id: Option<i32>,
 }
 
 /// What a write answers: the event it was accepted into (none when nothing changed).
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
 pub struct Accepted {
     pub handle: String,
+    /// Whether this request created the player.
     pub created: bool,
+    /// The durable event the change was written as; none when nothing changed.
     pub event_id: Option<i64>,
 }
 
@@ -134,7 +184,7 @@ pub async fn put_player(
     handle: &str,
     fields: &PlayerFields,
 ) -> Result<Accepted, AppError> {
-    let handle = rules::handle(handle)?;
+    let handle = api_handle(handle)?;
     let name = match &fields.display_name {
         Some(name) => {
             let name: String = name.nfc().collect();
@@ -222,12 +272,18 @@ async fn committed_id(pool: &PgPool, row_key: Option<i64>) -> Result<Option<i64>
 }
 
 /// A progress record as a client sends it.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct Progress {
+    /// What was achieved, in the client's own words: 1 to 40 characters.
+    #[schema(min_length = 1, max_length = 40, example = "quest")]
     pub kind: String,
+    /// Points to award, 0 to 100; they reach the leaderboards.
+    #[schema(minimum = 0, maximum = 100, example = 25)]
     pub points: i32,
+    /// At most 500 characters.
     #[serde(default)]
+    #[schema(max_length = 500, example = "Slew the dragon")]
     pub note: String,
 }
 
@@ -265,7 +321,7 @@ impl Progress {
 }
 
 /// What a progress write answers, the same for every retry of it.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
 pub struct Recorded {
     pub progress_id: i64,
     pub handle: String,
@@ -292,7 +348,7 @@ pub async fn record_progress(
 ) -> Result<Result<Recorded, Conflict>, AppError> {
     check_idempotency_key(idempotency_key)?;
     progress.check()?;
-    let handle = rules::handle(handle).map_err(|_| AppError::NotFound("Player".into()))?;
+    let handle = api_handle(handle).map_err(|_| AppError::NotFound("Player".into()))?;
     let player = sqlx::query_scalar!("select id from players where handle = $1", handle)
         .fetch_optional(pool)
         .await?
