@@ -267,3 +267,87 @@ async fn a_region_renamed_by_hand_is_found_under_its_new_name_on_every_instance(
         println!("a renamed region reached an instance's cache in {took:?}");
     }
 }
+
+#[tokio::test]
+async fn an_admin_issues_a_key_that_works_once_shown_and_revokes_it() {
+    let app = app_with_admin(fresh_database().await).await;
+    let (boss, _) = app.signed_up("boss").await;
+    let (someone, _) = app.signed_up("someone").await;
+    // Not an admin: refused, and nothing issued.
+    let refused = app
+        .call(&someone, "admin/keys/issue", &[("client", "quests")])
+        .await;
+    assert_eq!(refused.status(), StatusCode::FORBIDDEN);
+    assert_eq!(
+        app.get_fn(&someone, "admin/keys", &[]).await.status(),
+        StatusCode::FORBIDDEN
+    );
+    // A client's name out of bounds, on both sides.
+    for bad in ["", "   ", &"q".repeat(61)] {
+        let response = app
+            .call(&boss, "admin/keys/issue", &[("client", bad)])
+            .await;
+        let (status, body) = error_of(response).await;
+        assert_eq!(
+            (status, body["Invalid"]["field"].as_str()),
+            (400, Some("client")),
+            "{bad:?}: {body}"
+        );
+    }
+    let keys: i64 = sqlx::query_scalar("select count(*) from api_keys")
+        .fetch_one(&app.pool)
+        .await
+        .unwrap();
+    assert_eq!(keys, 0, "nothing issued");
+
+    let issued: Value = app
+        .call(&boss, "admin/keys/issue", &[("client", &"q".repeat(60))])
+        .await
+        .json()
+        .await
+        .unwrap();
+    let key = issued["key"].as_str().unwrap().to_owned();
+    let id = issued["id"].as_i64().unwrap();
+    let profile = |key: String| {
+        let url = app.url("/api/v1/players/boss");
+        async move {
+            client()
+                .get(url)
+                .bearer_auth(key)
+                .send()
+                .await
+                .unwrap()
+                .status()
+        }
+    };
+    assert_eq!(profile(key.clone()).await, StatusCode::OK, "the key works");
+    // Listed without the key itself.
+    let list = app
+        .get_fn(&boss, "admin/keys", &[])
+        .await
+        .text()
+        .await
+        .unwrap();
+    assert!(
+        list.contains(&"q".repeat(60)) && !list.contains(&key),
+        "{list}"
+    );
+
+    let revoked = app
+        .call(&boss, "admin/keys/revoke", &[("id", &id.to_string())])
+        .await;
+    assert!(revoked.status().is_success(), "{revoked:?}");
+    assert_eq!(profile(key).await, StatusCode::UNAUTHORIZED, "revoked");
+    let listed: Value = app
+        .get_fn(&boss, "admin/keys", &[])
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert!(listed[0]["revoked_at"].is_string(), "{listed}");
+    // An unknown key is named as such.
+    let unknown = app
+        .call(&boss, "admin/keys/revoke", &[("id", "999999")])
+        .await;
+    assert_eq!(unknown.status(), StatusCode::NOT_FOUND);
+}

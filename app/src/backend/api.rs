@@ -11,7 +11,7 @@ use utoipa::ToSchema;
 use super::{boards::Boards, places};
 use crate::{
     error::AppError,
-    model::{rules, Home, Scope, Window},
+    model::{rules, ApiKey, Home, Scope, Window},
 };
 
 /// What a player made through the API has instead of a password hash: nothing matches it, so
@@ -56,6 +56,37 @@ pub async fn issue_key(pool: &PgPool, client: &str) -> Result<(i64, String), App
     .fetch_one(pool)
     .await?;
     Ok((id, key))
+}
+
+/// Every key, live ones first, newest first within each.
+pub async fn keys(pool: &PgPool) -> Result<Vec<ApiKey>, AppError> {
+    Ok(sqlx::query_as!(
+        ApiKey,
+        "select id, client, created_at, revoked_at from api_keys
+         order by revoked_at is not null, id desc"
+    )
+    .fetch_all(pool)
+    .await?)
+}
+
+/// Revokes the key `id` (a revoked key stays revoked); whether it was live.
+pub async fn revoke_key(pool: &PgPool, id: i64) -> Result<bool, AppError> {
+    let revoked = sqlx::query!(
+        "update api_keys set revoked_at = now() where id = $1 and revoked_at is null",
+        id
+    )
+    .execute(pool)
+    .await?
+    .rows_affected();
+    if revoked == 0 {
+        let exists = sqlx::query_scalar!("select id from api_keys where id = $1", id)
+            .fetch_optional(pool)
+            .await?;
+        if exists.is_none() {
+            return Err(AppError::NotFound("API key".into()));
+        }
+    }
+    Ok(revoked > 0)
 }
 
 /// Revokes every live key of `client`; how many.

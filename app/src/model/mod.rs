@@ -1,5 +1,6 @@
 //! Types shared by the browser and the server, and the pure rules both sides check.
 
+pub mod api_key;
 pub mod board;
 pub mod chat;
 pub mod dashboard;
@@ -8,6 +9,7 @@ pub mod live;
 pub mod player;
 pub mod rules;
 
+pub use api_key::{ApiKey, IssuedKey};
 pub use board::{Board, BoardRow, Scope, Window};
 pub use chat::{
     apply_to_list, ChatList, ChatMessage, ChatPage, ChatSummary, MessagePage, Pending, Thread,

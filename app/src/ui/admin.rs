@@ -1,17 +1,19 @@
-//! `/admin`: the task weights, for the players named in `MERIDIAN_ADMINS`. Anyone else gets
-//! the not-found page (and the server functions answer 403). The form works without
-//! JavaScript; a change is listed with who made it and when.
+//! `/admin`, for the players named in `MERIDIAN_ADMINS`: the task weights (the form works
+//! without JavaScript; a change is listed with who made it and when) and the API keys (issued
+//! to a named client and shown once, listed, revoked). Anyone else gets the not-found page,
+//! and the server functions answer 403.
 
 use leptos::prelude::*;
 
 use super::{
     form::{action_error, ErrorNote, Failed},
     page::{NotFound, PageTitle},
+    time::StampTime,
 };
 use crate::{
-    api::admin::{load_weights_admin, SaveWeights},
+    api::admin::{load_api_keys, load_weights_admin, IssueApiKey, RevokeApiKey, SaveWeights},
     error::AppError,
-    model::{Weights, WeightsAdmin, WeightsChange},
+    model::{ApiKey, Weights, WeightsAdmin, WeightsChange},
 };
 
 #[component]
@@ -22,7 +24,7 @@ pub fn AdminPage() -> impl IntoView {
         <Suspense fallback=|| view! { <p class="notice">"Loading…"</p> }>
             {move || Suspend::new(async move {
                 match admin.await {
-                    Ok(admin) => view! { <WeightsPage admin save /> }.into_any(),
+                    Ok(admin) => view! { <WeightsPage admin save /> <ApiKeys /> }.into_any(),
                     Err(AppError::Forbidden | AppError::NotSignedIn) => {
                         view! { <NotFound /> }.into_any()
                     }
@@ -116,7 +118,7 @@ fn ChangeList(changes: Vec<WeightsChange>) -> impl IntoView {
         <table class="changes">
             <thead>
                 <tr>
-                    <th scope="col">"When (UTC)"</th>
+                    <th scope="col">"When"</th>
                     <th scope="col">"Who"</th>
                     <th scope="col" title="Points low/medium/high · medium/high from">"Before"</th>
                     <th scope="col" title="Points low/medium/high · medium/high from">"After"</th>
@@ -126,15 +128,120 @@ fn ChangeList(changes: Vec<WeightsChange>) -> impl IntoView {
                 {changes
                     .into_iter()
                     .map(|c| {
-                        let when = c.changed_at.format("%Y-%m-%d %H:%M:%S").to_string();
-                        let datetime = c.changed_at.to_rfc3339();
                         let who = c.changed_by.unwrap_or_else(|| "outside the app".into());
                         view! {
                             <tr>
-                                <td><time datetime=datetime>{when}</time></td>
+                                <td><StampTime at=c.changed_at /></td>
                                 <td>{who}</td>
                                 <td>{summary(&c.before)}</td>
                                 <td>{summary(&c.after)}</td>
+                            </tr>
+                        }
+                    })
+                    .collect_view()}
+            </tbody>
+        </table>
+        </div>
+    }
+    .into_any()
+}
+
+/// Keys for other game systems: issue one to a named client (shown this once), see them all,
+/// revoke one.
+#[component]
+fn ApiKeys() -> impl IntoView {
+    let issue = ServerAction::<IssueApiKey>::new();
+    let revoke = ServerAction::<RevokeApiKey>::new();
+    let keys = Resource::new(
+        move || (issue.version().get(), revoke.version().get()),
+        |_| load_api_keys(),
+    );
+    let issued = move || issue.value().get().and_then(Result::ok);
+    view! {
+        <section class="card admin" aria-labelledby="keys-heading">
+            <h2 id="keys-heading">"API keys"</h2>
+            <p class="hint">
+                "Other game systems call the API ("
+                <a href="/api/v1/docs/" rel="external">"its documentation"</a>
+                ") with a key. A key is shown once, when it is issued; only its hash is kept."
+            </p>
+            <ActionForm action=issue attr:aria-label="Issue an API key" attr:class="issue-key">
+                <label>
+                    "Client"
+                    <input name="client" required maxlength="60" autocomplete="off"
+                        placeholder="quests" />
+                </label>
+                <button type="submit">"Issue key"</button>
+                <noscript>
+                    <p class="hint">"Issuing shows the key in the page, which needs JavaScript."</p>
+                </noscript>
+                <ErrorNote error=action_error(issue) />
+            </ActionForm>
+            {move || {
+                issued()
+                    .map(|k| {
+                        view! {
+                            <div class="issued" role="status">
+                                <p>
+                                    "Key for " <strong>{k.client}</strong>
+                                    ". Copy it now: it is not shown again."
+                                </p>
+                                <code class="api-key">{k.key}</code>
+                            </div>
+                        }
+                    })
+            }}
+            <ErrorNote error=action_error(revoke) />
+            <Transition fallback=|| view! { <p class="notice">"Loading…"</p> }>
+                {move || Suspend::new(async move {
+                    match keys.await {
+                        Ok(keys) => view! { <KeyList keys revoke /> }.into_any(),
+                        Err(error) => view! { <Failed error /> }.into_any(),
+                    }
+                })}
+            </Transition>
+        </section>
+    }
+}
+
+#[component]
+fn KeyList(keys: Vec<ApiKey>, revoke: ServerAction<RevokeApiKey>) -> impl IntoView {
+    if keys.is_empty() {
+        return view! { <p class="notice">"No key issued yet."</p> }.into_any();
+    }
+    view! {
+        <div class="changes-wrap">
+        <table class="changes keys">
+            <thead>
+                <tr>
+                    <th scope="col">"Client"</th>
+                    <th scope="col">"Issued"</th>
+                    <th scope="col">"State"</th>
+                </tr>
+            </thead>
+            <tbody>
+                {keys
+                    .into_iter()
+                    .map(|k| {
+                        let state = match k.revoked_at {
+                            Some(at) => view! { "Revoked " <StampTime at /> }.into_any(),
+                            None => {
+                                let label = format!("Revoke the key of {}", k.client);
+                                view! {
+                                    <ActionForm action=revoke attr:class="inline">
+                                        <input type="hidden" name="id" value=k.id />
+                                        <button type="submit" class="secondary"
+                                            aria-label=label>"Revoke"</button>
+                                    </ActionForm>
+                                }
+                                .into_any()
+                            }
+                        };
+                        view! {
+                            <tr>
+                                <td>{k.client}</td>
+                                <td><StampTime at=k.created_at /></td>
+                                <td>{state}</td>
                             </tr>
                         }
                     })
