@@ -111,6 +111,21 @@ test("the admin changes a weight and the next task is worth it; others cannot se
   await expect(changes.first()).toContainText(boss);
   await expect(changes.first()).toContainText("41/42/43 pts");
 
+  // The admin issues an API key: shown once, working, then revoked.
+  const issue = page.getByRole("form", { name: "Issue an API key" });
+  await issue.getByLabel("Client").fill("quests");
+  await issue.getByRole("button", { name: "Issue key" }).click();
+  const shown = page.locator(".issued .api-key");
+  await expect(shown).toHaveText(/^mk_[0-9a-f]{48}$/);
+  const key = (await shown.textContent()) ?? "";
+  const api = (k: string) =>
+    page.request.get(`/api/v1/players/${boss}`, { headers: { authorization: `Bearer ${k}` } });
+  expect((await api(key)).status()).toBe(200);
+  const row = page.locator("table.keys tbody tr", { hasText: "quests" });
+  await row.getByRole("button", { name: "Revoke the key of quests" }).click();
+  await expect(row).toContainText("Revoked");
+  expect((await api(key)).status()).toBe(401);
+
   // A player who joins now gets a task for Tokyo worth one of the new values.
   const amelie = await newPlayer(browser, PARIS, "amelie", options);
   const task = amelie.page.getByRole("list", { name: "Tasks" }).getByRole("button", { name: /Tokyo, Japan/ });

@@ -211,7 +211,7 @@ fn KeyList(keys: Vec<ApiKey>, revoke: ServerAction<RevokeApiKey>) -> impl IntoVi
     }
     view! {
         <div class="changes-wrap">
-        <table class="changes keys">
+        <table class="keys">
             <thead>
                 <tr>
                     <th scope="col">"Client"</th>
