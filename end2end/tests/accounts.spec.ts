@@ -93,3 +93,22 @@ test.describe("without JavaScript", () => {
     await expect(page.getByRole("alert")).toHaveText("That handle is taken.");
   });
 });
+
+test("an error about a field sits on that field", async ({ page }) => {
+  const handle = uniqueHandle("taken");
+  await signUp(page, handle, "First");
+  await page.getByRole("button", { name: "Sign out" }).click();
+  await page.goto("/signup");
+  const form = page.getByRole("form", { name: "Sign up" });
+  await form.getByLabel("Handle").fill(handle);
+  await form.getByLabel("Display name").fill("Second");
+  await form.getByLabel("Password").fill("correct horse battery");
+  await form.getByRole("button", { name: "Sign up" }).click();
+  const input = form.getByLabel("Handle");
+  await expect(input).toHaveAttribute("aria-invalid", "true");
+  const described = (await input.getAttribute("aria-describedby")) ?? "";
+  await expect(page.locator(`[id="${described}"]`)).toHaveText("That handle is taken.");
+  await expect(form.getByLabel("Display name")).toHaveAttribute("aria-invalid", "false");
+  // The accessible description is the message.
+  await expect(input).toHaveAccessibleDescription("That handle is taken.");
+});

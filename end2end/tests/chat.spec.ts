@@ -446,3 +446,40 @@ test("times show in each player's own time zone, with the day above the first me
   // The chat list says the time of day for today.
   await expect(chatItem(k, chatId).locator("time")).toHaveText(clock("Asia/Tokyo", iso));
 });
+
+test("on a phone the header is one row with a menu, and a chat is a screen of its own", async ({ player }) => {
+  test.setTimeout(90_000);
+  const phone = { viewport: { width: 390, height: 844 } };
+  const kenji = await player(TOKYO, "kenji");
+  const amelie = await player(PARIS, "amelie", phone);
+  const a = amelie.page;
+  const chatId = await sayHi(kenji.page, amelie.name);
+  await expect(connection(kenji.page)).toHaveText("Live");
+  await send(kenji.page, "Bonjour from Tokyo");
+
+  // One row: the links wait behind the menu, which opens over the page and closes on a link.
+  await a.goto("/chats");
+  const header = a.locator("header.site-header");
+  const menu = a.getByRole("checkbox", { name: "Menu" });
+  const nav = a.getByRole("navigation", { name: "Account" });
+  await expect(nav.getByRole("link", { name: /Chats/ })).toBeHidden();
+  expect((await header.boundingBox())?.height ?? 999).toBeLessThan(64);
+  await a.locator("label.nav-toggle-label").click();
+  await expect(menu).toBeChecked();
+  const leaderboard = nav.getByRole("link", { name: "Leaderboard" });
+  await expect(leaderboard).toBeVisible();
+  expect((await leaderboard.boundingBox())?.height ?? 0).toBeGreaterThanOrEqual(24);
+  await nav.getByRole("link", { name: /Chats/ }).click();
+  await expect(menu).not.toBeChecked();
+
+  // The list is a screen; the chat another, with a way back.
+  await expect(chatList(a)).toBeVisible();
+  await chatList(a).getByRole("link", { name: new RegExp(kenji.name) }).click();
+  await expect(a).toHaveURL(new RegExp(`/chats/${chatId}$`));
+  const withKenji = conversation(a, kenji.name);
+  await expect(withKenji).toContainText("Bonjour from Tokyo");
+  await expect(chatList(a)).toBeHidden();
+  await withKenji.getByRole("link", { name: "← All chats" }).click();
+  await expect(a).toHaveURL(/\/chats$/);
+  await expect(chatList(a)).toBeVisible();
+});

@@ -6,7 +6,7 @@
 use leptos::prelude::*;
 
 use super::{
-    form::{action_error, ErrorNote, Failed},
+    form::{action_error, ErrorNote, Failed, FieldErrors},
     page::{NotFound, PageTitle},
     time::StampTime,
 };
@@ -38,15 +38,17 @@ pub fn AdminPage() -> impl IntoView {
 #[component]
 fn WeightsPage(admin: WeightsAdmin, save: ServerAction<SaveWeights>) -> impl IntoView {
     let w = admin.weights;
-    let error = action_error(save);
-    let invalid = move |field: &'static str| {
-        move || {
-            error
-                .get()
-                .is_some_and(|e| e.field() == Some(field))
-                .to_string()
-        }
-    };
+    let errors = FieldErrors::new(
+        "weights",
+        &[
+            "low_points",
+            "medium_points",
+            "high_points",
+            "medium_from",
+            "high_from",
+        ],
+        action_error(save),
+    );
     view! {
         <PageTitle text="Admin · Meridian" />
         <section class="card admin" aria-labelledby="admin-heading">
@@ -59,37 +61,57 @@ fn WeightsPage(admin: WeightsAdmin, save: ServerAction<SaveWeights>) -> impl Int
             <ActionForm action=save attr:aria-label="Task weights">
                 <fieldset>
                     <legend>"Points (1–100)"</legend>
-                    <label>
-                        "Low"
-                        <input name="low_points" type="number" min="1" max="100" required
-                            value=w.low_points aria-invalid=invalid("low_points") />
-                    </label>
-                    <label>
-                        "Medium"
-                        <input name="medium_points" type="number" min="1" max="100" required
-                            value=w.medium_points aria-invalid=invalid("medium_points") />
-                    </label>
-                    <label>
-                        "High"
-                        <input name="high_points" type="number" min="1" max="100" required
-                            value=w.high_points aria-invalid=invalid("high_points") />
-                    </label>
+                    <div class="field">
+                        <label>
+                            "Low"
+                            <input name="low_points" type="number" min="1" max="100" required
+                                value=w.low_points aria-invalid=errors.invalid("low_points")
+                                aria-describedby=errors.described_by("low_points") />
+                        </label>
+                        {errors.message("low_points")}
+                    </div>
+                    <div class="field">
+                        <label>
+                            "Medium"
+                            <input name="medium_points" type="number" min="1" max="100" required
+                                value=w.medium_points aria-invalid=errors.invalid("medium_points")
+                                aria-describedby=errors.described_by("medium_points") />
+                        </label>
+                        {errors.message("medium_points")}
+                    </div>
+                    <div class="field">
+                        <label>
+                            "High"
+                            <input name="high_points" type="number" min="1" max="100" required
+                                value=w.high_points aria-invalid=errors.invalid("high_points")
+                                aria-describedby=errors.described_by("high_points") />
+                        </label>
+                        {errors.message("high_points")}
+                    </div>
                 </fieldset>
                 <fieldset>
                     <legend>"Level starts at score"</legend>
-                    <label>
-                        "Medium from"
-                        <input name="medium_from" type="number" min="0" max="1" step="0.01"
-                            required value=w.medium_from aria-invalid=invalid("medium_from") />
-                    </label>
-                    <label>
-                        "High from"
-                        <input name="high_from" type="number" min="0" max="1" step="0.01"
-                            required value=w.high_from aria-invalid=invalid("high_from") />
-                    </label>
+                    <div class="field">
+                        <label>
+                            "Medium from"
+                            <input name="medium_from" type="number" min="0" max="1" step="0.01"
+                                required value=w.medium_from aria-invalid=errors.invalid("medium_from")
+                                aria-describedby=errors.described_by("medium_from") />
+                        </label>
+                        {errors.message("medium_from")}
+                    </div>
+                    <div class="field">
+                        <label>
+                            "High from"
+                            <input name="high_from" type="number" min="0" max="1" step="0.01"
+                                required value=w.high_from aria-invalid=errors.invalid("high_from")
+                                aria-describedby=errors.described_by("high_from") />
+                        </label>
+                        {errors.message("high_from")}
+                    </div>
                 </fieldset>
                 <button type="submit">"Save weights"</button>
-                <ErrorNote error />
+                {errors.note()}
             </ActionForm>
             <h2>"Changes"</h2>
             <ChangeList changes=admin.changes />
@@ -157,6 +179,7 @@ fn ApiKeys() -> impl IntoView {
         |_| load_api_keys(),
     );
     let issued = move || issue.value().get().and_then(Result::ok);
+    let errors = FieldErrors::new("issue-key", &["client"], action_error(issue));
     view! {
         <section class="card admin" aria-labelledby="keys-heading">
             <h2 id="keys-heading">"API keys"</h2>
@@ -166,16 +189,20 @@ fn ApiKeys() -> impl IntoView {
                 ") with a key. A key is shown once, when it is issued; only its hash is kept."
             </p>
             <ActionForm action=issue attr:aria-label="Issue an API key" attr:class="issue-key">
-                <label>
-                    "Client"
-                    <input name="client" required maxlength="60" autocomplete="off"
-                        placeholder="quests" />
-                </label>
+                <div class="field">
+                    <label>
+                        "Client"
+                        <input name="client" required maxlength="60" autocomplete="off"
+                            placeholder="quests" aria-invalid=errors.invalid("client")
+                            aria-describedby=errors.described_by("client") />
+                    </label>
+                    {errors.message("client")}
+                </div>
                 <button type="submit">"Issue key"</button>
                 <noscript>
                     <p class="hint">"Issuing shows the key in the page, which needs JavaScript."</p>
                 </noscript>
-                <ErrorNote error=action_error(issue) />
+                {errors.note()}
             </ActionForm>
             {move || {
                 issued()

@@ -1,6 +1,8 @@
 //! The header: the brand, the round's countdown, who is signed in with their points, rank and
 //! home, the chats link with the number of unread messages (all kept current by the live feed),
-//! and the account links.
+//! and the account links. On a narrow screen the header is one row and the links open from a
+//! "Menu" toggle (a checkbox and its label: it works without JavaScript), which closes again
+//! when a link in it is followed.
 
 use leptos::prelude::*;
 use leptos_router::components::A;
@@ -24,12 +26,23 @@ pub fn Header() -> impl IntoView {
     // Above the suspense that shows them, like every resource.
     let unread: Resource<(u64, Result<Unread, AppError>)> =
         use_snapshot(move || session.changes(), |_| unread_chats());
+    // The toggle's state lives in the page (no JavaScript needed to open it); following a
+    // link in the menu closes it.
+    let toggle = NodeRef::<leptos::html::Input>::new();
+    let close_menu = move |_| {
+        if let Some(toggle) = toggle.get_untracked() {
+            toggle.set_checked(false);
+        }
+    };
     view! {
         <header class="site-header">
             <A href="/" attr:class="brand">"Meridian"</A>
             <RoundCountdown />
             <MyStanding />
-            <nav aria-label="Account">
+            <input type="checkbox" id="nav-toggle" class="nav-toggle" aria-controls="site-nav"
+                node_ref=toggle />
+            <label for="nav-toggle" class="nav-toggle-label">"Menu"</label>
+            <nav id="site-nav" aria-label="Account" on:click=close_menu>
                 <Transition fallback=|| ()>
                     {move || Suspend::new(async move {
                         match session.me.await {

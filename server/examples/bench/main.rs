@@ -22,6 +22,9 @@
 //! `--mode projector` measures the dashboard projector's ceiling and lag (see `projector.rs`):
 //! `--mode projector --rate 2000 --seconds 60`.
 //!
+//! `--mode api` measures the public API: `GET` and `PUT` requests a second and the time from a
+//! progress write until the profile shows it (see `api.rs`): `--mode api --seconds 10`.
+//!
 //! `--mode chat` measures a chat message from send to delivery instead: `--pairs` pairs of
 //! players, each with a chat and both players on a live stream; `--rate` messages a second in
 //! all, sent through `POST /api/chat/send` by alternating senders (each sender stays under the
@@ -47,6 +50,7 @@ use std::{
 use sqlx::{postgres::PgListener, PgPool};
 use tokio::{process::Command, sync::Barrier};
 
+mod api;
 mod leaderboard;
 mod projector;
 
@@ -99,7 +103,7 @@ fn args() -> Args {
             "--sample" => args.sample = value.parse().expect("--sample SECONDS"),
             "--backlog" => args.backlog = value.parse().expect("--backlog N"),
             other => panic!(
-                "unknown flag {other} (use --mode events|chat|leaderboard|projector, --clients, --pairs, \
+                "unknown flag {other} (use --mode events|chat|leaderboard|projector|api, --clients, --pairs, \
                  --rate, --seconds, --binary, --players, --rows, --reads, --awards, --sample, --backlog)"
             ),
         }
@@ -225,6 +229,8 @@ async fn start_server(args: &Args) -> Server {
         .env("RUST_LOG", "warn")
         .env("LEPTOS_OUTPUT_NAME", "meridian")
         .env("MERIDIAN_DB_POOL", "32")
+        // The API's per-key limit is not what is measured.
+        .env("MERIDIAN_API_RATE_PER_MINUTE", "100000000")
         .stdout(Stdio::null())
         .kill_on_drop(true)
         .spawn()
@@ -270,15 +276,11 @@ async fn bench_player(pool: &PgPool) -> (i64, String) {
     (id, token)
 }
 
-/// Reads one SSE stream, calling `seen` with each event's text as it arrives.
-async fn read_stream(mut response: reqwest::Response, mut seen: impl FnMut(&str, Instant)) {
-    let mut buffer = String::new();
-    while let Ok(Some(chunk)) = response.chunk().await {
-        buffer.push_str(&String::from_utf8_lossy(&chunk));
-        while let Some(end) = buffer.find("\n\n") {
-            let event: String = buffer.drain(..end + 2).collect();
-            seen(&event, Instant::now());
-        }
+/// Reads one SSE stream, calling `seen` with each event's data as it arrives.
+async fn read_stream(response: reqwest::Response, mut seen: impl FnMut(&str, Instant)) {
+    let mut stream = server::simulator::sse::EventStream::new(response);
+    while let Ok(Some(event)) = stream.next().await {
+        seen(&event.data, Instant::now());
     }
 }
 
@@ -299,7 +301,8 @@ async fn main() {
         "chat" => chat(args).await,
         "leaderboard" => leaderboard::run(args).await,
         "projector" => projector::run(args).await,
-        other => panic!("unknown mode {other} (events, chat, leaderboard or projector)"),
+        "api" => api::run(args).await,
+        other => panic!("unknown mode {other} (events, chat, leaderboard, projector or api)"),
     }
 }
 
@@ -480,13 +483,10 @@ async fn chat(args: Args) {
                 }
                 open.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
                 let mut local = Vec::new();
-                read_stream(response, |event, now| {
+                read_stream(response, |data, now| {
                     // Both members hear each message; the sender's own echo (where
                     // nothing is unread) is not a delivery.
-                    let Some(data) = event.lines().find_map(|l| l.strip_prefix("data:")) else {
-                        return;
-                    };
-                    let Ok(live) = serde_json::from_str::<serde_json::Value>(data.trim()) else {
+                    let Ok(live) = serde_json::from_str::<serde_json::Value>(data) else {
                         return;
                     };
                     if live["kind"] == "resync" {

@@ -84,6 +84,7 @@ pub fn Conversation(page: ChatPage, head: u64, me: i64) -> impl IntoView {
     view! {
         <PageTitle text=title />
         <section class="conversation" aria-label=label>
+            <A href="/chats" attr:class="back-to-chats">"← All chats"</A>
             <h1>
                 <A href=format!("/players/{}", other.handle)>{name}</A>
             </h1>

@@ -101,8 +101,14 @@ fn Chats(
         }
         .into_any(),
     };
+    // On a narrow screen the list and an open chat are screens of their own.
+    let class = if open.is_some() {
+        "chats has-open"
+    } else {
+        "chats"
+    };
     view! {
-        <div class="chats">
+        <div class=class>
             <ChatListPanel me open list />
             {conversation}
         </div>

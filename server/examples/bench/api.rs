@@ -1,0 +1,198 @@
+//! `--mode api`: the public API on this machine. `--seconds` per phase, 16 clients with
+//! keep-alive connections:
+//!
+//! 1. `GET /healthz` (the baseline: the same HTTP stack doing nothing),
+//! 2. `GET /api/v1/players/{handle}` over 200 players,
+//! 3. `PUT /api/v1/players/{handle}` renaming them (each a real change: one transaction, one
+//!    durable event),
+//! 4. write→readable, one at a time: `POST …/progress` with points, then the profile read
+//!    again and again until it shows them.
+//!
+//! Each phase prints requests a second and latency percentiles, with ratios to the baseline.
+
+use std::{
+    sync::{Arc, Mutex},
+    time::{Duration, Instant},
+};
+
+use serde_json::{json, Value};
+
+use super::{percentile, start_server, summary, Args};
+
+const CLIENTS: usize = 16;
+const PLAYERS: usize = 200;
+
+struct Phase {
+    per_second: f64,
+    p50: f64,
+}
+
+/// Runs `CLIENTS` loops of `request` for `seconds`; requests a second and p50.
+async fn phase<F, Fut>(name: &str, seconds: u64, request: F) -> Phase
+where
+    F: Fn(usize, usize) -> Fut + Send + Sync + 'static,
+    Fut: std::future::Future<Output = bool> + Send,
+{
+    let request = Arc::new(request);
+    let latencies = Arc::new(Mutex::new(Vec::new()));
+    let failures = Arc::new(Mutex::new(0usize));
+    let deadline = Instant::now() + Duration::from_secs(seconds);
+    let started = Instant::now();
+    let workers: Vec<_> = (0..CLIENTS)
+        .map(|worker| {
+            let (request, latencies, failures) =
+                (request.clone(), latencies.clone(), failures.clone());
+            tokio::spawn(async move {
+                let mut n = 0;
+                let mut mine = Vec::new();
+                while Instant::now() < deadline {
+                    let sent = Instant::now();
+                    if request(worker, n).await {
+                        mine.push(sent.elapsed().as_secs_f64() * 1000.0);
+                    } else {
+                        *failures.lock().unwrap() += 1;
+                    }
+                    n += 1;
+                }
+                latencies.lock().unwrap().extend(mine);
+            })
+        })
+        .collect();
+    for worker in workers {
+        worker.await.unwrap();
+    }
+    let elapsed = started.elapsed().as_secs_f64();
+    let ms = std::mem::take(&mut *latencies.lock().unwrap());
+    let per_second = ms.len() as f64 / elapsed;
+    let failed = *failures.lock().unwrap();
+    let p50 = summary(name, ms);
+    println!("{:<28} {per_second:>9.0} req/s, {failed} failed", "");
+    assert_eq!(failed, 0, "{name}: {failed} requests failed");
+    Phase { per_second, p50 }
+}
+
+pub async fn run(args: Args) {
+    let server = start_server(&args).await;
+    let (_, key) = app::backend::api::issue_key(&server.pool, "bench")
+        .await
+        .expect("an API key");
+    let http = reqwest::Client::new();
+    let base = server.base.clone();
+    let run_id = std::process::id();
+    let handle = move |n: usize| format!("api{run_id}_{n}");
+    for n in 0..PLAYERS {
+        let put = http
+            .put(format!("{base}/api/v1/players/{}", handle(n)))
+            .bearer_auth(&key)
+            .json(&json!({"display_name": format!("Bench {n}"), "home_city_id": 2_988_507}))
+            .send()
+            .await
+            .expect("create a player");
+        assert_eq!(put.status().as_u16(), 202, "create {}", handle(n));
+    }
+    println!(
+        "api: {CLIENTS} clients, {} s per phase, {PLAYERS} players",
+        args.seconds
+    );
+
+    let baseline = {
+        let (http, base) = (http.clone(), base.clone());
+        phase("GET /healthz (baseline)", args.seconds, move |_, _| {
+            let request = http.get(format!("{base}/healthz"));
+            async move { request.send().await.is_ok_and(|r| r.status().is_success()) }
+        })
+        .await
+    };
+    let get = {
+        let (http, base, key) = (http.clone(), base.clone(), key.clone());
+        phase("GET /api/v1/players/{h}", args.seconds, move |w, n| {
+            let url = format!("{base}/api/v1/players/{}", handle((w * 31 + n) % PLAYERS));
+            let request = http.get(url).bearer_auth(&key);
+            async move { request.send().await.is_ok_and(|r| r.status() == 200) }
+        })
+        .await
+    };
+    let put = {
+        let (http, base, key) = (http.clone(), base.clone(), key.clone());
+        phase("PUT /api/v1/players/{h}", args.seconds, move |w, n| {
+            // Each client renames its own players, so every request changes something.
+            let player = (w + CLIENTS * (n % (PLAYERS / CLIENTS))) % PLAYERS;
+            let url = format!("{base}/api/v1/players/{}", handle(player));
+            let request = http
+                .put(url)
+                .bearer_auth(&key)
+                .json(&json!({"display_name": format!("Bench {w}.{n}")}));
+            async move { request.send().await.is_ok_and(|r| r.status() == 202) }
+        })
+        .await
+    };
+    for (name, p) in [("GET", &get), ("PUT", &put)] {
+        println!(
+            "{name}: {:.0} req/s = {:.2}× the baseline's; p50 {:.2}× the baseline's",
+            p.per_second,
+            p.per_second / baseline.per_second,
+            p.p50 / baseline.p50
+        );
+    }
+
+    // Write → readable, one at a time.
+    let mut readable = Vec::new();
+    let mut reads_per_write = Vec::new();
+    let player = handle(0);
+    let profile_url = format!("{base}/api/v1/players/{player}");
+    let points_now = |v: &Value| v["points"].as_i64().unwrap_or(-1);
+    let mut expected = points_now(
+        &http
+            .get(&profile_url)
+            .bearer_auth(&key)
+            .send()
+            .await
+            .unwrap()
+            .json::<Value>()
+            .await
+            .unwrap(),
+    );
+    for n in 0..200 {
+        let sent = Instant::now();
+        let post = http
+            .post(format!("{profile_url}/progress"))
+            .bearer_auth(&key)
+            .header("idempotency-key", format!("bench-{run_id}-{n}"))
+            .json(&json!({"kind": "bench", "points": 1}))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(post.status().as_u16(), 202);
+        expected += 1;
+        let mut reads = 0;
+        loop {
+            reads += 1;
+            let profile: Value = http
+                .get(&profile_url)
+                .bearer_auth(&key)
+                .send()
+                .await
+                .unwrap()
+                .json()
+                .await
+                .unwrap();
+            if points_now(&profile) >= expected {
+                break;
+            }
+            assert!(sent.elapsed() < Duration::from_secs(5), "never readable");
+        }
+        readable.push(sent.elapsed().as_secs_f64() * 1000.0);
+        reads_per_write.push(reads as f64);
+    }
+    let p50 = summary("progress write → readable", readable.clone());
+    reads_per_write.sort_by(f64::total_cmp);
+    readable.sort_by(f64::total_cmp);
+    println!(
+        "write → readable: p50 {p50:.2} ms, p99 {:.2} ms ({:.1}× the baseline's p50); reads until readable: p50 {}, max {}",
+        percentile(&readable, 0.99),
+        p50 / baseline.p50,
+        percentile(&reads_per_write, 0.5),
+        reads_per_write.last().unwrap()
+    );
+    drop(server);
+}
