@@ -13,6 +13,7 @@ pub mod presence;
 pub mod projector;
 pub mod requests;
 pub mod rounds;
+pub mod simulator;
 pub mod sse;
 pub mod supervisor;
 pub mod telemetry;

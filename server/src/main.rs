@@ -3,6 +3,8 @@
 //! tables (as of one snapshot, with the projector's checkpoint) and exits.
 //! `meridian api-key issue <client>` prints a new API key (shown this once);
 //! `meridian api-key revoke <client>` revokes that client's keys.
+//! `meridian simulate [--url …] [--bots N] [--rate R] [--seconds S] [--keep]` runs bot players
+//! against a running server over HTTP (see `server::simulator`); it needs no database.
 
 use std::process::ExitCode;
 
@@ -10,6 +12,10 @@ use server::{config::Config, run, telemetry};
 
 #[tokio::main]
 async fn main() -> ExitCode {
+    // A client of a running server: no configuration, no database.
+    if let Some("simulate") = std::env::args().nth(1).as_deref() {
+        return server::simulator::command(std::env::args().skip(2)).await;
+    }
     let config = match Config::from_env() {
         Ok(config) => config,
         Err(err) => {
@@ -23,7 +29,9 @@ async fn main() -> ExitCode {
         Some("rebuild-dashboard") => return rebuild_dashboard(&config).await,
         Some("api-key") => return api_key(&config).await,
         Some(other) => {
-            eprintln!("meridian: unknown command {other:?} (known: rebuild-dashboard, api-key)");
+            eprintln!(
+                "meridian: unknown command {other:?} (known: rebuild-dashboard, api-key, simulate)"
+            );
             return ExitCode::FAILURE;
         }
     }

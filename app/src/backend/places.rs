@@ -7,7 +7,9 @@ mod countries;
 use sqlx::PgPool;
 
 use super::reference::Reference;
-pub use catalogue::{ensure as ensure_catalogue, SOURCE};
+pub use catalogue::{
+    cities as extract_cities, ensure as ensure_catalogue, ExtractCity, ExtractError, SOURCE,
+};
 
 use crate::{
     error::AppError,

@@ -230,7 +230,7 @@ async fn start_server(args: &Args) -> Server {
         .env("LEPTOS_OUTPUT_NAME", "meridian")
         .env("MERIDIAN_DB_POOL", "32")
         // The API's per-key limit is not what is measured.
-        .env("MERIDIAN_API_RATE_PER_MINUTE", "100000000")
+        .env("MERIDIAN_API_RATE_PER_MINUTE", "1000000")
         .stdout(Stdio::null())
         .kill_on_drop(true)
         .spawn()

@@ -84,6 +84,41 @@ pub(super) fn parse() -> Result<Catalogue, ExtractError> {
     parse_text(&text)
 }
 
+/// A city of the embedded extract as a client placing players needs it: its GeoNames id (the
+/// `city_id` the home server function takes), names and population.
+#[derive(Debug, Clone)]
+pub struct ExtractCity {
+    pub id: i32,
+    pub name: String,
+    /// Its first-level division (its country's name where it has none), as `Home` names it.
+    pub region: String,
+    pub country_code: String,
+    pub country: String,
+    pub population: i32,
+}
+
+/// Every city of the embedded extract, in file order, read without a database (the simulator
+/// places its bots in real cities with it).
+pub fn cities() -> Result<Vec<ExtractCity>, ExtractError> {
+    let Catalogue {
+        regions, cities, ..
+    } = parse()?;
+    Ok(cities
+        .into_iter()
+        .map(|city| {
+            let region = &regions[city.region_id as usize - 1];
+            ExtractCity {
+                id: city.id,
+                name: city.name,
+                region: region.name.clone(),
+                country_code: region.country_code.clone(),
+                country: countries::name(&region.country_code).to_owned(),
+                population: city.population,
+            }
+        })
+        .collect())
+}
+
 fn parse_text(text: &str) -> Result<Catalogue, ExtractError> {
     let mut country_centres: HashMap<&str, Centre> = HashMap::new();
     let mut country_order = Vec::new();
@@ -316,6 +351,22 @@ mod tests {
         ids.sort_unstable();
         ids.dedup();
         assert_eq!(ids.len(), c.cities.len(), "ids are unique");
+    }
+
+    #[test]
+    fn the_extract_lists_its_cities_with_region_and_country() {
+        let cities = cities().unwrap();
+        assert!(cities.len() > 150_000, "{}", cities.len());
+        let paris = cities.iter().find(|c| c.id == 2_988_507).expect("Paris");
+        assert_eq!(
+            (
+                paris.name.as_str(),
+                paris.region.as_str(),
+                paris.country_code.as_str()
+            ),
+            ("Paris", "Île-de-France", "FR")
+        );
+        assert_eq!(paris.country, "France");
     }
 
     #[test]
