@@ -411,6 +411,22 @@ test.describe("without JavaScript", () => {
     const fromPlain = chatList(kenji.page).locator("li[data-chat-id]").filter({ hasText: "Plain Chatter" });
     await expect(fromPlain.locator(".chat-preview")).toHaveText("Hello without scripts");
     await expect(fromPlain.locator(".unread")).toHaveText("1");
+
+    // Kenji answers; without scripts, opening the chat reads it.
+    await fromPlain.getByRole("link").click();
+    await expect(connection(kenji.page)).toHaveText("Live");
+    await send(kenji.page, "Jambo!");
+    await send(kenji.page, "Habari?");
+    await page.goto("/chats");
+    const fromKenji = chatList(page).locator("li[data-chat-id]").filter({ hasText: kenji.name });
+    await expect(fromKenji.locator(".unread")).toHaveText("2");
+    await expect(page.locator(".unread-total")).toHaveText("2");
+    await fromKenji.getByRole("link").click();
+    await expect(withKenji.locator("li.message .body")).toHaveText(["Hello without scripts", "Jambo!", "Habari?"]);
+    await page.goto("/chats");
+    await expect(fromKenji).toBeVisible();
+    await expect(fromKenji.locator(".unread")).toHaveCount(0);
+    await expect(page.locator(".unread-total")).toHaveCount(0);
   });
 });
 

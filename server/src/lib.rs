@@ -52,7 +52,7 @@ use tokio::{
     sync::{oneshot, watch},
     task::JoinHandle,
 };
-use tower_http::trace::TraceLayer;
+use tower_http::{compression::CompressionLayer, trace::TraceLayer};
 
 pub use config::Config;
 
@@ -139,6 +139,10 @@ pub fn router(state: AppState, supervisor: Supervisor) -> Router {
         .layer(middleware::from_fn(metrics::track_unmatched))
         .layer(middleware::from_fn(requests::readable))
         .layer(middleware::from_fn(guard::same_site))
+        // Pages, the WASM bundle, scripts, styles and JSON go out compressed when the browser
+        // takes it (brotli at quality 4, else gzip). Event streams and images are left alone
+        // (tower-http's default predicate), so a stream is never held back to fill a block.
+        .layer(CompressionLayer::new())
         .layer(TraceLayer::new_for_http())
         .with_state(state)
 }

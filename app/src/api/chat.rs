@@ -41,12 +41,15 @@ pub async fn unread_chats() -> Result<Unread, AppError> {
     Ok(Unread { chats, cursor })
 }
 
-/// One chat and its newest page of history.
+/// One chat and its newest page of history. Opening a chat reads it: its unread count is
+/// cleared here, so a page rendered on the server (with JavaScript off too) leaves it read;
+/// messages that come while it is open are marked read by the page while it is visible.
 #[server(endpoint = "chat/open", input = server_fn::codec::GetUrl)]
 pub async fn open_chat(chat_id: i64) -> Result<ChatPage, AppError> {
     use crate::backend::{chats, realtime::log, sessions, state};
     let me = sessions::require_player().await?;
     let state = state()?;
+    chats::mark_read(&state.pool, me, chat_id, i64::MAX).await?;
     let cursor = log::latest_id(&state.pool).await?;
     let chat = chats::summary(&state.pool, me, chat_id, state.settings.presence_timeout).await?;
     let history = chats::history(&state.pool, me, chat_id, None).await?;

@@ -97,7 +97,10 @@ fn Chats(
     let conversation = match page {
         Some(page) => view! { <OpenChat me page /> }.into_any(),
         None => view! {
-            <p class="notice pick">"Pick a chat, or say hi to someone on the map."</p>
+            <div class="pick">
+                <h1 class="visually-hidden">"Your chats"</h1>
+                <p class="notice">"Pick a chat, or say hi to someone on the map."</p>
+            </div>
         }
         .into_any(),
     };
@@ -190,7 +193,12 @@ fn ChatRow(chat: ChatSummary, me: i64, open: Option<i64>) -> impl IntoView {
         }
         None => "No messages yet".to_owned(),
     };
-    let unread = chat.unread;
+    // The chat on screen is being read: no count for it, whatever the list last heard.
+    let unread = if open == Some(chat.chat_id) {
+        0
+    } else {
+        chat.unread
+    };
     view! {
         <li
             data-chat-id=chat.chat_id
