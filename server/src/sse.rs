@@ -1,14 +1,22 @@
 //! `GET /events`: one server-sent event stream per tab, for the signed-in player; and
-//! `GET /events/public`, the stream of public events for anyone (the dashboard's spectators),
-//! which carries no presence of its own.
+//! `GET /events/public`, the stream of public events for anyone (the dashboard's and the
+//! landing page's spectators), which carries no presence of its own and no player's home:
+//! a spectator sees countries and counts, never a city (see [`for_spectators`]).
 //!
 //! A stream first subscribes to the hub, then (when the browser says where it stopped, by
 //! `Last-Event-ID` or `?after=`) replays from the log what the player missed and may see, then
 //! streams live events, skipping any already replayed. Ids only ever increase. A resume point
 //! older than retention, or a backlog larger than [`REPLAY_LIMIT`], gets `resync` instead; so
 //! does a stream that falls behind, which then ends so the browser reconnects.
+//!
+//! A `resync` carries, as its id, the newest event id there was: the page refetches what it
+//! shows (which then holds everything up to that id) and the stream goes on, or reconnects,
+//! from there, so a tab that fell behind does not replay a thousand stale events and fall
+//! behind again. Each stream's first message sets the browser's reconnection delay to a
+//! random 1–5 s, so the streams that a shutdown or a lag ends do not all come back in the
+//! same instant.
 
-use std::{collections::VecDeque, convert::Infallible};
+use std::{collections::VecDeque, convert::Infallible, time::Duration};
 
 use app::{
     backend::{
@@ -102,25 +110,38 @@ async fn open(
         None => (state.hub.subscribe(SPECTATOR, String::new()), SPECTATOR),
     };
     let mut backlog = VecDeque::new();
-    let mut resync = false;
+    let mut resync = None;
     if let Some(after) = after {
         if after < log::pruned_through(&state.pool).await? {
-            resync = true;
+            resync = Some(log::latest_id(&state.pool).await?);
         } else {
             let missed = log::replay(&state.pool, player, after, REPLAY_LIMIT + 1).await?;
             if missed.len() as i64 > REPLAY_LIMIT {
-                resync = true;
+                resync = Some(log::latest_id(&state.pool).await?);
             } else {
-                backlog.extend(missed.into_iter().map(Message::from));
+                backlog.extend(
+                    missed
+                        .into_iter()
+                        .map(Message::from)
+                        .filter(|m| player != SPECTATOR || for_spectators(m)),
+                );
             }
         }
     }
-    let last = backlog.back().and_then(|e| e.id).or(after).unwrap_or(0);
+    // After a resync the page refetches everything up to its id: live events at or below it
+    // are in what it fetches.
+    let last = resync
+        .or(backlog.back().and_then(|e| e.id))
+        .or(after)
+        .unwrap_or(0);
     let body = Sse::new(stream(Feed {
+        retry: Some(reconnect_delay()),
         resync,
         backlog,
         last,
         subscription: Some(subscription),
+        hub: state.hub.clone(),
+        spectator: player == SPECTATOR,
     }))
     .keep_alive(KeepAlive::new().interval(state.settings.keep_alive));
 
@@ -134,11 +155,37 @@ async fn open(
 }
 
 struct Feed {
-    resync: bool,
+    /// The reconnection delay to tell the browser, in the first message.
+    retry: Option<Duration>,
+    /// A `resync` to send first, with the id to resume from.
+    resync: Option<i64>,
     backlog: VecDeque<Message>,
     /// The highest id sent: durable events at or below it were replayed already.
     last: i64,
     subscription: Option<Subscription>,
+    /// Where a stream that falls behind resumes: the newest event published.
+    hub: std::sync::Arc<app::backend::realtime::Hub>,
+    /// A spectator's stream: player events are left out.
+    spectator: bool,
+}
+
+/// A random 1–5 s: how long a browser waits before reconnecting this stream.
+fn reconnect_delay() -> Duration {
+    Duration::from_millis(rand::Rng::gen_range(&mut rand::thread_rng(), 1000..5000))
+}
+
+/// Whether a spectator may have a public event. A player's events (`player_joined`,
+/// `player_updated`) carry their home city, which only players see (PRODUCT §2: a visitor
+/// never sees a city); everything else that is public is theirs too.
+fn for_spectators(message: &Message) -> bool {
+    #[derive(Deserialize)]
+    struct Envelope {
+        kind: String,
+    }
+    !matches!(
+        serde_json::from_str::<Envelope>(&message.data),
+        Ok(e) if e.kind == "player_joined" || e.kind == "player_updated"
+    )
 }
 
 fn sse(message: &Message) -> Event {
@@ -149,16 +196,20 @@ fn sse(message: &Message) -> Event {
     }
 }
 
-fn resync() -> Event {
+/// `resync`, with the id the stream resumes from once the page has refetched.
+fn resync(resume: i64) -> Event {
     crate::metrics::resync();
     let data = serde_json::to_string(&Live::Resync).unwrap_or_default();
-    Event::default().data(data)
+    Event::default().data(data).id(resume.to_string())
 }
 
 fn stream(feed: Feed) -> impl Stream<Item = Result<Event, Infallible>> {
     stream::unfold(feed, |mut feed| async move {
-        if std::mem::take(&mut feed.resync) {
-            return Some((Ok(resync()), feed));
+        if let Some(delay) = feed.retry.take() {
+            return Some((Ok(Event::default().retry(delay)), feed));
+        }
+        if let Some(resume) = feed.resync.take() {
+            return Some((Ok(resync(resume)), feed));
         }
         if let Some(event) = feed.backlog.pop_front() {
             crate::metrics::delivered();
@@ -167,6 +218,7 @@ fn stream(feed: Feed) -> impl Stream<Item = Result<Event, Infallible>> {
         let subscription = feed.subscription.as_mut()?;
         loop {
             match subscription.recv().await {
+                Ok(message) if feed.spectator && !for_spectators(&message) => continue,
                 Ok(message) => match message.id {
                     Some(id) if id <= feed.last => continue,
                     Some(id) => {
@@ -180,9 +232,10 @@ fn stream(feed: Feed) -> impl Stream<Item = Result<Event, Infallible>> {
                     }
                 },
                 Err(Ended::Lagged) => {
-                    // Leave the hub now; the next turn ends the stream.
+                    // Leave the hub now; the next turn ends the stream, and the browser
+                    // reconnects from the newest event there was.
                     feed.subscription = None;
-                    return Some((Ok(resync()), feed));
+                    return Some((Ok(resync(feed.hub.latest())), feed));
                 }
                 Err(Ended::Closed) => return None,
             }

@@ -269,7 +269,8 @@ async fn reconnect_with_last_event_id_replays_only_what_was_missed_and_may_be_se
 }
 
 /// A resume point from before the pruned range cannot be replayed: the first message is
-/// `resync`, without an id.
+/// `resync`, whose id is the newest event there is (the page refetches, then goes on from
+/// there); the stream then carries only what is newer.
 #[tokio::test]
 async fn an_id_older_than_retention_gets_resync() {
     let app = spawn_app().await;
@@ -293,18 +294,35 @@ async fn an_id_older_than_retention_gets_resync() {
     let by_header = SseClient::connect(&app.url("/events"), &ann, Some(ids[0])).await;
     let by_query =
         SseClient::connect(&app.url(&format!("/events?after={}", ids[0])), &ann, None).await;
+    let mut cut = Vec::new();
     for (mut sse, how) in [(by_header, "Last-Event-ID"), (by_query, "?after=")] {
         let first = expect_next(&mut sse, how).await;
-        assert_eq!(
-            (first.kind.as_str(), first.id),
-            ("resync", None),
-            "{how}: {first:?}"
+        assert_eq!(first.kind, "resync", "{how}: {first:?}");
+        let resume = first.id.expect("a resync says where to resume");
+        assert!(
+            resume >= ids[4],
+            "{how}: resumes from {resume}, before {}",
+            ids[4]
         );
+        cut.push((sse, how, resume));
+    }
+    let fresh = insert_public_event(&app.pool, "fresh").await;
+    for (sse, how, resume) in &mut cut {
+        let next = expect_next(sse, how).await;
+        assert_eq!(
+            (next.id, next.kind.as_str()),
+            (Some(fresh), "fresh"),
+            "{how}"
+        );
+        assert!(fresh > *resume);
     }
 
     // Resuming exactly at the pruned edge loses nothing: it is a plain replay.
     let mut at_edge = SseClient::connect(&app.url("/events"), &ann, Some(pruned_through)).await;
-    assert_eq!(at_edge.collect_ids(2, ARRIVES).await, [ids[3], ids[4]]);
+    assert_eq!(
+        at_edge.collect_ids(3, ARRIVES).await,
+        [ids[3], ids[4], fresh]
+    );
     assert_quiet(&mut at_edge, "ann at the pruned edge").await;
 }
 
@@ -413,7 +431,10 @@ async fn a_slow_client_is_cut_to_resync_while_a_fast_one_keeps_up() {
             ),
         }
     };
-    assert_eq!(resync.id, None, "{resync:?}");
+    // It says where to resume: the newest event there was, so the tab refetches and goes on
+    // from there instead of replaying what it fell behind on (and falling behind again).
+    let newest = *fast_ids.last().unwrap();
+    assert_eq!(resync.id, Some(newest), "{resync:?}");
     assert!(before_resync.len() < TOTAL);
     assert_strictly_increasing(&before_resync, "the slow reader");
     assert!(
@@ -427,6 +448,44 @@ async fn a_slow_client_is_cut_to_resync_while_a_fast_one_keeps_up() {
         after.is_none() && slow.ended(),
         "the stream ends after a lag resync; got {after:?}"
     );
+    // Reconnecting as a browser does (the resync's id as Last-Event-ID) replays nothing stale.
+    let mut back = SseClient::connect(&app.url("/events"), &tortoise, resync.id).await;
+    let fresh = insert_public_event(&app.pool, "fresh").await;
+    let first = expect_next(&mut back, "the tortoise, back").await;
+    assert_eq!((first.id, first.kind.as_str()), (Some(fresh), "fresh"));
+}
+
+/// Every stream first tells the browser how long to wait before reconnecting, a random 1–5 s,
+/// so the streams a shutdown ends do not all reconnect at once.
+#[tokio::test]
+async fn each_stream_sets_a_random_reconnection_delay() {
+    let app = spawn_app().await;
+    let (ann, _) = app.signed_up("ann").await;
+    let mut delays = std::collections::BTreeSet::new();
+    for _ in 0..5 {
+        let mut response = ann
+            .get(app.url("/events"))
+            .header("accept", "text/event-stream")
+            .send()
+            .await
+            .unwrap();
+        let first = tokio::time::timeout(ARRIVES, response.chunk())
+            .await
+            .expect("the first message comes at once")
+            .unwrap()
+            .unwrap();
+        let text = String::from_utf8_lossy(&first).to_string();
+        let delay: u64 = text
+            .lines()
+            .find_map(|l| l.strip_prefix("retry:"))
+            .unwrap_or_else(|| panic!("no retry field first: {text:?}"))
+            .trim()
+            .parse()
+            .unwrap();
+        assert!((1000..5000).contains(&delay), "{delay}");
+        delays.insert(delay);
+    }
+    assert!(delays.len() > 1, "five streams, one delay: {delays:?}");
 }
 
 /// The app's own changes are events: signing up and choosing a home, which shows the city

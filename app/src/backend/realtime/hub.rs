@@ -9,7 +9,7 @@
 use std::{
     collections::HashMap,
     sync::{
-        atomic::{AtomicBool, Ordering},
+        atomic::{AtomicBool, AtomicI64, Ordering},
         Arc, Mutex,
     },
 };
@@ -40,6 +40,8 @@ pub struct Hub {
     /// In-process readers of every durable event, unbounded (see [`Hub::observe`]).
     observers: Mutex<Vec<mpsc::UnboundedSender<Arc<Message>>>>,
     listening: AtomicBool,
+    /// The newest durable event id published: where a stream cut to `resync` resumes.
+    latest: AtomicI64,
     /// Names this instance in shared state (presence rows).
     instance: String,
 }
@@ -50,6 +52,7 @@ impl Default for Hub {
             streams: Mutex::default(),
             observers: Mutex::default(),
             listening: AtomicBool::new(false),
+            latest: AtomicI64::new(0),
             instance: format!("{:016x}", rand::random::<u64>()),
         }
     }
@@ -134,7 +137,8 @@ impl Hub {
 
     /// Hands an event to every stream allowed to see it, without waiting on any.
     pub fn publish(&self, event: Arc<Message>) {
-        if event.id.is_some() {
+        if let Some(id) = event.id {
+            self.latest.fetch_max(id, Ordering::AcqRel);
             self.observers
                 .lock()
                 .unwrap_or_else(|e| e.into_inner())
@@ -164,6 +168,12 @@ impl Hub {
     /// Ends every stream (at shutdown), so browsers reconnect to another instance.
     pub fn close_all(&self) {
         self.lock().open.clear();
+    }
+
+    /// The newest durable event id published so far (0 before the first): a page that
+    /// refetches after hearing it has everything up to it, so its stream resumes there.
+    pub fn latest(&self) -> i64 {
+        self.latest.load(Ordering::Acquire)
     }
 
     /// This instance's name.
@@ -240,6 +250,21 @@ mod tests {
         assert_eq!(slow.recv().await.unwrap_err(), Ended::Lagged);
         assert_eq!(hub.open_streams(), 1);
         assert_eq!(hub.connected_players(), [2]);
+    }
+
+    #[test]
+    fn latest_is_the_newest_durable_id_published() {
+        let hub = Arc::new(Hub::default());
+        assert_eq!(hub.latest(), 0);
+        hub.publish(event(7, true, vec![]));
+        hub.publish(event(5, true, vec![]));
+        hub.publish(Arc::new(Message {
+            id: None,
+            public: true,
+            audience: vec![],
+            data: String::new(),
+        }));
+        assert_eq!(hub.latest(), 7);
     }
 
     #[tokio::test]
