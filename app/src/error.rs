@@ -30,6 +30,9 @@ pub enum AppError {
     /// 429: messages sent too fast; the client may retry after this many seconds.
     #[error("You are sending messages too fast. Try again in {retry_after_secs} seconds.")]
     TooManyMessages { retry_after_secs: u64 },
+    /// 429: this session has as many live streams open as it may (one per tab).
+    #[error("Too many open tabs. Close some and try again.")]
+    TooManyStreams,
     /// 404: the thing named does not exist (or is not the asker's to see).
     #[error("{0} not found.")]
     NotFound(String),

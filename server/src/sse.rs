@@ -99,7 +99,10 @@ async fn open(
 
     let (subscription, player) = match player {
         Some((player, session)) => {
-            let subscription = state.hub.subscribe(player, session);
+            let subscription = state
+                .hub
+                .subscribe_limited(player, session)
+                .map_err(|_| AppError::TooManyStreams)?;
             let timeout = state.settings.presence_timeout;
             let instance = state.hub.instance();
             for online in presence::seen(&state.pool, instance, &[player], timeout).await? {

@@ -777,3 +777,35 @@ async fn terminate_listener(conn: &mut PgConnection) -> usize {
     }
     0
 }
+
+/// One session may hold so many streams and no more (a runaway page cannot pile them up);
+/// closing one makes room, and another session of the same player is not counted.
+#[tokio::test]
+async fn a_session_may_hold_only_so_many_streams() {
+    let app = spawn_app().await;
+    let (ann, _) = app.signed_up("ann").await;
+    let mut open = Vec::new();
+    for _ in 0..app::backend::realtime::hub::PER_SESSION {
+        open.push(SseClient::connect(&app.url("/events"), &ann, None).await);
+    }
+    let refused = ann.get(app.url("/events")).send().await.unwrap();
+    assert_eq!(refused.status(), reqwest::StatusCode::TOO_MANY_REQUESTS);
+    assert_eq!(
+        refused.json::<serde_json::Value>().await.unwrap(),
+        serde_json::json!("TooManyStreams")
+    );
+    drop(open.pop());
+    // The server notices the closed stream when it next writes to it, or at once on drop.
+    let reopened = async {
+        loop {
+            let response = ann.get(app.url("/events")).send().await.unwrap();
+            if response.status().is_success() {
+                return response;
+            }
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+    };
+    tokio::time::timeout(ARRIVES, reopened)
+        .await
+        .expect("a closed stream makes room");
+}

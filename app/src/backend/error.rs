@@ -14,7 +14,7 @@ impl AppError {
             Self::Invalid { .. } => StatusCode::BAD_REQUEST,
             Self::HandleTaken => StatusCode::CONFLICT,
             Self::WrongCredentials | Self::NotSignedIn => StatusCode::UNAUTHORIZED,
-            Self::TooManyAttempts { .. } | Self::TooManyMessages { .. } => {
+            Self::TooManyAttempts { .. } | Self::TooManyMessages { .. } | Self::TooManyStreams => {
                 StatusCode::TOO_MANY_REQUESTS
             }
             Self::NotFound(_) => StatusCode::NOT_FOUND,

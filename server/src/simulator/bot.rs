@@ -57,6 +57,7 @@ pub fn kind(err: &AppError) -> &'static str {
         AppError::NotSignedIn => "not_signed_in",
         AppError::TooManyAttempts { .. } => "too_many_attempts",
         AppError::TooManyMessages { .. } => "too_many_messages",
+        AppError::TooManyStreams => "too_many_streams",
         AppError::NotFound(_) => "not_found",
         AppError::Forbidden => "forbidden",
         AppError::CrossSite => "cross_site",

@@ -5,6 +5,10 @@
 //! whose queue is full has fallen behind, so the hub drops it and marks it lagged; the stream
 //! then sends `resync` and ends, and the browser reconnects. One slow reader never delays
 //! the others.
+//!
+//! A public event goes to every stream; an event for some players (a chat message, say) goes
+//! to their streams only, found through an index by player, without looking at anyone
+//! else's. One session may hold at most [`PER_SESSION`] streams at once.
 
 use std::{
     collections::HashMap,
@@ -20,6 +24,8 @@ use super::Message;
 
 /// Events a stream may have queued before it counts as fallen behind.
 pub const QUEUE: usize = 256;
+/// Streams one session may have open on an instance (a tab each; more is a runaway page).
+pub const PER_SESSION: usize = 32;
 
 struct Slot {
     player: i64,
@@ -33,6 +39,59 @@ struct Slot {
 struct Streams {
     next_id: u64,
     open: HashMap<u64, Slot>,
+    /// The streams of each player (spectators are player 0).
+    by_player: HashMap<i64, Vec<u64>>,
+}
+
+impl Streams {
+    fn insert(&mut self, slot: Slot) -> u64 {
+        self.next_id += 1;
+        let id = self.next_id;
+        self.by_player.entry(slot.player).or_default().push(id);
+        self.open.insert(id, slot);
+        id
+    }
+
+    fn remove(&mut self, id: u64) {
+        if let Some(slot) = self.open.remove(&id) {
+            if let Some(ids) = self.by_player.get_mut(&slot.player) {
+                ids.retain(|other| *other != id);
+                if ids.is_empty() {
+                    self.by_player.remove(&slot.player);
+                }
+            }
+        }
+    }
+
+    /// Keeps the streams for which `keep` says so, and forgets the others.
+    fn retain(&mut self, mut keep: impl FnMut(&Slot) -> bool) {
+        let gone: Vec<u64> = self
+            .open
+            .iter()
+            .filter(|(_, slot)| !keep(slot))
+            .map(|(id, _)| *id)
+            .collect();
+        for id in gone {
+            self.remove(id);
+        }
+    }
+}
+
+/// A stream refused because its session has [`PER_SESSION`] open already.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct TooManyStreams;
+
+/// Hands `event` to `slot`; false when the stream is to be dropped (fallen behind: marked
+/// lagged; or gone).
+fn deliver(slot: &Slot, event: &Arc<Message>) -> bool {
+    match slot.tx.try_send(event.clone()) {
+        Ok(()) => true,
+        Err(mpsc::error::TrySendError::Full(_)) => {
+            slot.lagged.store(true, Ordering::Release);
+            false
+        }
+        Err(mpsc::error::TrySendError::Closed(_)) => false,
+    }
 }
 
 pub struct Hub {
@@ -88,7 +147,7 @@ impl Subscription {
 
 impl Drop for Subscription {
     fn drop(&mut self) {
-        self.hub.lock().open.remove(&self.id);
+        self.hub.lock().remove(self.id);
     }
 }
 
@@ -101,26 +160,51 @@ impl Hub {
     /// Opens a stream for `player`, signed in with `session`. Subscribe before reading any
     /// backlog, so nothing falls between the two.
     pub fn subscribe(self: &Arc<Self>, player: i64, session: String) -> Subscription {
+        self.open(player, session, usize::MAX)
+            .expect("no limit to reach")
+    }
+
+    /// Like [`subscribe`](Self::subscribe), refused when `session` has [`PER_SESSION`]
+    /// streams open here already.
+    pub fn subscribe_limited(
+        self: &Arc<Self>,
+        player: i64,
+        session: String,
+    ) -> Result<Subscription, TooManyStreams> {
+        self.open(player, session, PER_SESSION)
+    }
+
+    fn open(
+        self: &Arc<Self>,
+        player: i64,
+        session: String,
+        limit: usize,
+    ) -> Result<Subscription, TooManyStreams> {
         let (tx, rx) = mpsc::channel(QUEUE);
         let lagged = Arc::new(AtomicBool::new(false));
         let mut streams = self.lock();
-        streams.next_id += 1;
-        let id = streams.next_id;
-        streams.open.insert(
-            id,
-            Slot {
-                player,
-                session,
-                tx,
-                lagged: lagged.clone(),
-            },
-        );
-        Subscription {
+        if limit < usize::MAX {
+            let mine = streams.by_player.get(&player).map_or(0, |ids| {
+                ids.iter()
+                    .filter(|id| streams.open.get(id).is_some_and(|s| s.session == session))
+                    .count()
+            });
+            if mine >= limit {
+                return Err(TooManyStreams);
+            }
+        }
+        let id = streams.insert(Slot {
+            player,
+            session,
+            tx,
+            lagged: lagged.clone(),
+        });
+        Ok(Subscription {
             hub: self.clone(),
             id,
             rx,
             lagged,
-        }
+        })
     }
 
     /// Every durable event published from now on, whoever may see it, never dropped for
@@ -145,29 +229,35 @@ impl Hub {
                 .retain(|tx| tx.send(event.clone()).is_ok());
         }
         let mut streams = self.lock();
-        streams.open.retain(|_, slot| {
-            if !event.visible_to(slot.player) {
-                return true;
-            }
-            match slot.tx.try_send(event.clone()) {
-                Ok(()) => true,
-                Err(mpsc::error::TrySendError::Full(_)) => {
-                    slot.lagged.store(true, Ordering::Release);
-                    false
+        if event.public {
+            streams.retain(|slot| deliver(slot, &event));
+            return;
+        }
+        let mut gone = Vec::new();
+        for player in &event.audience {
+            for id in streams.by_player.get(player).into_iter().flatten() {
+                if let Some(slot) = streams.open.get(id) {
+                    if !deliver(slot, &event) {
+                        gone.push(*id);
+                    }
                 }
-                Err(mpsc::error::TrySendError::Closed(_)) => false,
             }
-        });
+        }
+        for id in gone {
+            streams.remove(id);
+        }
     }
 
     /// Ends the streams opened with `session` (it was signed out).
     pub fn end_session(&self, session: &str) {
-        self.lock().open.retain(|_, slot| slot.session != session);
+        self.lock().retain(|slot| slot.session != session);
     }
 
     /// Ends every stream (at shutdown), so browsers reconnect to another instance.
     pub fn close_all(&self) {
-        self.lock().open.clear();
+        let mut streams = self.lock();
+        streams.open.clear();
+        streams.by_player.clear();
     }
 
     /// The newest durable event id published so far (0 before the first): a page that
@@ -186,13 +276,12 @@ impl Hub {
     pub fn connected_players(&self) -> Vec<i64> {
         let mut players: Vec<i64> = self
             .lock()
-            .open
-            .values()
-            .map(|s| s.player)
+            .by_player
+            .keys()
+            .copied()
             .filter(|p| *p > 0)
             .collect();
         players.sort_unstable();
-        players.dedup();
         players
     }
 
@@ -265,6 +354,44 @@ mod tests {
             data: String::new(),
         }));
         assert_eq!(hub.latest(), 7);
+    }
+
+    #[tokio::test]
+    async fn a_private_event_reaches_every_stream_of_its_audience_and_no_other() {
+        let hub = Arc::new(Hub::default());
+        let mut ann = [hub.subscribe(1, "a1".into()), hub.subscribe(1, "a2".into())];
+        let mut ben = hub.subscribe(2, "b".into());
+        let mut cid = hub.subscribe(3, "c".into());
+        hub.publish(event(1, false, vec![1, 2]));
+        for s in &mut ann {
+            assert_eq!(s.recv().await.unwrap().id, Some(1));
+        }
+        assert_eq!(ben.recv().await.unwrap().id, Some(1));
+        assert!(cid.rx.try_recv().is_err());
+        // A stream that left is no longer in the index.
+        let [first, mut second] = ann;
+        drop(first);
+        hub.publish(event(2, false, vec![1]));
+        assert_eq!(second.recv().await.unwrap().id, Some(2));
+        assert_eq!(hub.open_streams(), 3);
+        drop(second);
+        assert_eq!(hub.connected_players(), [2, 3]);
+    }
+
+    #[test]
+    fn a_session_may_hold_only_so_many_streams() {
+        let hub = Arc::new(Hub::default());
+        let held: Vec<_> = (0..PER_SESSION)
+            .map(|_| hub.subscribe_limited(1, "s".into()).unwrap())
+            .collect();
+        assert_eq!(
+            hub.subscribe_limited(1, "s".into()).err(),
+            Some(TooManyStreams)
+        );
+        // Another session of the same player, and a stream closed, make room.
+        assert!(hub.subscribe_limited(1, "t".into()).is_ok());
+        drop(held);
+        assert!(hub.subscribe_limited(1, "s".into()).is_ok());
     }
 
     #[tokio::test]
