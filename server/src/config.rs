@@ -147,6 +147,8 @@ impl Config {
                 presence_timeout: vars
                     .seconds("MERIDIAN_PRESENCE_TIMEOUT_SECS", defaults.presence_timeout)?,
                 keep_alive: vars.seconds("MERIDIAN_KEEP_ALIVE_SECS", defaults.keep_alive)?,
+                write_timeout: vars
+                    .seconds("MERIDIAN_WRITE_TIMEOUT_SECS", defaults.write_timeout)?,
                 round_length: vars.seconds("MERIDIAN_ROUND_SECS", defaults.round_length)?,
                 api_rate_per_minute: vars.within(
                     "MERIDIAN_API_RATE_PER_MINUTE",

@@ -250,7 +250,8 @@ pub async fn start(config: Config) -> Result<Running, StartError> {
     let (tx, rx) = oneshot::channel::<()>();
     let app = router(state.clone(), supervisor);
     let hub = state.hub.clone();
-    let task = tokio::spawn(serve(listener, app, async move {
+    let write_timeout = state.settings.write_timeout;
+    let task = tokio::spawn(serve(listener, app, write_timeout, async move {
         let _ = rx.await;
         // Background tasks stop, and open event streams end so browsers reconnect to
         // another instance; then axum finishes the remaining requests.
@@ -266,12 +267,22 @@ pub async fn start(config: Config) -> Result<Running, StartError> {
     })
 }
 
-/// Serves until `shutdown` resolves, then finishes open requests.
+/// Serves until `shutdown` resolves, then finishes open requests. A connection whose client
+/// leaves what was written to it unacknowledged for `write_timeout` (it stopped reading: its
+/// window stays shut) is cut by the kernel, instead of holding its stream and buffers until
+/// the kernel gives up by itself, which for a shut window can be never.
 pub async fn serve(
     listener: TcpListener,
     app: Router,
+    write_timeout: std::time::Duration,
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> std::io::Result<()> {
+    use axum::serve::ListenerExt;
+    let listener = listener.tap_io(move |tcp| {
+        if let Err(err) = socket2::SockRef::from(&*tcp).set_tcp_user_timeout(Some(write_timeout)) {
+            tracing::warn!(%err, "could not set the connection's write timeout");
+        }
+    });
     // With the peer's address, which sign-in limits count by.
     axum::serve(
         listener,

@@ -809,3 +809,67 @@ async fn a_session_may_hold_only_so_many_streams() {
         .await
         .expect("a closed stream makes room");
 }
+
+/// A client that stops reading is cut once what was written to it stays unacknowledged for
+/// the write timeout, instead of holding its connection (and the stream's buffers) open for as
+/// long as the kernel keeps probing a shut window.
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn a_client_that_stops_reading_is_cut_by_the_write_timeout() {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let settings = app::backend::Settings {
+        write_timeout: Duration::from_secs(2),
+        ..common::test_settings()
+    };
+    let app = common::spawn_app_with(fresh_database().await, settings).await;
+    let (_, ann) = app.signed_up("ann").await;
+    let token = app::backend::sessions::create(&app.pool, ann)
+        .await
+        .unwrap();
+
+    // A tiny receive buffer, and never a read: the window shuts soon.
+    let socket = tokio::net::TcpSocket::new_v4().unwrap();
+    socket.set_recv_buffer_size(4096).unwrap();
+    let addr = app
+        .url("/")
+        .trim_start_matches("http://")
+        .trim_end_matches('/')
+        .to_owned();
+    let mut tcp = socket.connect(addr.parse().unwrap()).await.unwrap();
+    tcp.write_all(
+        format!(
+            "GET /events HTTP/1.1\r\nHost: {addr}\r\nAccept: text/event-stream\r\n\
+             Cookie: {}={token}\r\n\r\n",
+            app::backend::sessions::COOKIE
+        )
+        .as_bytes(),
+    )
+    .await
+    .unwrap();
+    // Far more than the socket buffers between the two hold.
+    for _ in 0..20 {
+        sqlx::query(
+            "insert into events (kind, public, payload)
+             select 'bulk', true, jsonb_build_object('pad', repeat('x', 3000))
+             from generate_series(1, 100)",
+        )
+        .execute(&app.pool)
+        .await
+        .unwrap();
+    }
+    // The write timeout runs out while the window is shut (zero-window probes are answered,
+    // but nothing written is acknowledged)...
+    sleep(Duration::from_secs(8)).await;
+    // ...so by now the server has given the connection up: reading opens the window, and the
+    // answer is the end of the connection, not more of the stream.
+    let mut buffer = vec![0; 64 * 1024];
+    let cut = tokio::time::timeout(Duration::from_secs(15), async {
+        loop {
+            match tcp.read(&mut buffer).await {
+                Ok(0) | Err(_) => return,
+                Ok(_) => {}
+            }
+        }
+    })
+    .await;
+    assert!(cut.is_ok(), "the connection was still open 23 s later");
+}

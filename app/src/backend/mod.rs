@@ -15,6 +15,7 @@ pub mod players;
 pub mod realtime;
 pub mod reference;
 pub mod sessions;
+pub mod world;
 
 use std::sync::Arc;
 
@@ -38,6 +39,9 @@ pub struct Settings {
     /// has gone is only noticed when something is written to it, so this also bounds how
     /// late a departure is noticed.
     pub keep_alive: std::time::Duration,
+    /// How long what the server wrote to a connection may stay unacknowledged (a client that
+    /// stopped reading) before the connection is cut (`TCP_USER_TIMEOUT`).
+    pub write_timeout: std::time::Duration,
     /// How long a round of the game lasts (an hour; tests and demos use seconds).
     pub round_length: std::time::Duration,
     /// Handles (lower-case) of the players who may use the admin page.
@@ -54,6 +58,7 @@ impl Default for Settings {
             secure_cookies: false,
             presence_timeout: std::time::Duration::from_secs(20),
             keep_alive: std::time::Duration::from_secs(15),
+            write_timeout: std::time::Duration::from_secs(30),
             round_length: std::time::Duration::from_secs(3600),
             admins: Vec::new(),
             api_rate_per_minute: 600,
