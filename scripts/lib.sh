@@ -77,14 +77,28 @@ fetch_crates_then_go_offline() {
 # Leaflet's files into public/leaflet, and binaryen's wasm-opt on PATH (release builds).
 ensure_npm_tools() {
   command -v npm >/dev/null || apt_install nodejs npm
-  if [ ! -x "$ROOT/scripts/node_modules/.bin/wasm-opt" ] || [ ! -f "$ROOT/scripts/node_modules/leaflet/dist/leaflet.js" ]; then
-    say "npm: Leaflet and binaryen"
+  local modules="$ROOT/scripts/node_modules"
+  if [ ! -x "$modules/.bin/wasm-opt" ] || [ ! -f "$modules/leaflet/dist/leaflet.js" ] \
+    || [ ! -f "$modules/world-atlas/countries-110m.json" ] \
+    || [ ! -f "$modules/topojson-client/dist/topojson-client.min.js" ]; then
+    say "npm: Leaflet, the world's outlines and binaryen"
     (cd "$ROOT/scripts" && npm ci --no-audit --no-fund --loglevel=error)
   fi
-  local dist="$ROOT/scripts/node_modules/leaflet/dist" out="$ROOT/public/leaflet"
+  local dist="$modules/leaflet/dist" out="$ROOT/public/leaflet"
   if [ ! -f "$out/leaflet.js" ] || ! cmp -s "$dist/leaflet.js" "$out/leaflet.js"; then
     mkdir -p "$out"
     cp -r "$dist/leaflet.js" "$dist/leaflet.css" "$dist/images" "$out/"
+  fi
+  # The offline map's country outlines (Natural Earth 1:110m as TopoJSON, with its licence) and
+  # the client that turns them into GeoJSON in the browser.
+  local world="$ROOT/public/world"
+  if ! cmp -s "$modules/world-atlas/countries-110m.json" "$world/countries-110m.json" \
+    || ! cmp -s "$modules/topojson-client/dist/topojson-client.min.js" "$world/topojson-client.min.js"; then
+    mkdir -p "$world"
+    cp "$modules/world-atlas/countries-110m.json" "$world/"
+    cp "$modules/world-atlas/LICENSE" "$world/LICENSE.world-atlas"
+    cp "$modules/topojson-client/dist/topojson-client.min.js" "$world/"
+    cp "$modules/topojson-client/LICENSE" "$world/LICENSE.topojson-client"
   fi
   export PATH="$ROOT/scripts/node_modules/.bin:$PATH"
 }

@@ -1,5 +1,5 @@
-import { expect, test } from "@playwright/test";
-import { PARIS, TOKYO, newPlayer } from "./helpers";
+import { expect, test, type Locator, type Page } from "@playwright/test";
+import { PARIS, TOKYO, marker, newPlayer, startInstance } from "./helpers";
 
 test("the place search flies to a place and lists its players", async ({ browser }) => {
   const kenji = await newPlayer(browser, TOKYO, "kenji");
@@ -21,5 +21,150 @@ test("the place search flies to a place and lists its players", async ({ browser
   } finally {
     await kenji.context.close();
     await amelie.context.close();
+  }
+});
+
+/** Waits for the page's live stream (the header's badge, behind the Menu on phones). */
+async function live(page: Page) {
+  await expect(page.locator('.connection[aria-label="Connection"]')).toHaveText("Live");
+}
+
+/** The world map's region on the page. */
+function worldMap(page: Page): Locator {
+  return page.getByRole("region", { name: "World map" });
+}
+
+/** Whether `inner`'s box lies inside `outer`'s (within a pixel or two). */
+async function inside(inner: Locator, outer: Locator): Promise<boolean> {
+  const [a, b] = await Promise.all([inner.boundingBox(), outer.boundingBox()]);
+  if (!a || !b) return false;
+  const slack = 2;
+  return (
+    a.x >= b.x - slack &&
+    a.y >= b.y - slack &&
+    a.x + a.width <= b.x + b.width + slack &&
+    a.y + a.height <= b.y + b.height + slack
+  );
+}
+
+/** Flies the map to Paris by the place search: a city's zoom, the rest of the world out of view. */
+async function zoomToParis(page: Page) {
+  const search = page.getByRole("search", { name: "Find a place" });
+  await search.getByRole("searchbox").fill("Paris");
+  await search.getByRole("button", { name: /^Paris,.*France\s*city$/ }).first().click();
+  // The map notes the zoom each flight ends at; a city's is 9.
+  await expect(worldMap(page)).toHaveAttribute("data-zoom", "9");
+}
+
+/** How many of the map's markers lie outside its box, and how many there are. */
+function markersOutside(page: Page) {
+  return page.evaluate(() => {
+    const map = document.querySelector('[aria-label="World map"]')!.getBoundingClientRect();
+    const markers = [...document.querySelectorAll('[aria-label="World map"] .leaflet-marker-icon')];
+    const out = markers.filter((m) => {
+      const r = m.getBoundingClientRect();
+      return r.left < map.left - 2 || r.top < map.top - 2 || r.right > map.right + 2 || r.bottom > map.bottom + 2;
+    });
+    return { many: markers.length > 1, outside: out.length };
+  });
+}
+
+const WIDTHS = [
+  { name: "desktop", viewport: { width: 1280, height: 800 } },
+  { name: "phone", viewport: { width: 390, height: 844 } },
+];
+
+for (const { name: width, viewport } of WIDTHS) {
+  test.describe(`the offline world (${width})`, () => {
+    test(`without tiles the map draws the countries, with a legend (${width})`, async ({ browser }, testInfo) => {
+      const amelie = await newPlayer(browser, PARIS, "amelie", { viewport });
+      const a = amelie.page;
+      try {
+        const map = worldMap(a);
+        await expect(map).toHaveAttribute("data-offline", "true");
+        // Natural Earth's 1:110m countries: 177 outlines, one path each.
+        await expect.poll(() => map.locator("path.world-country").count()).toBeGreaterThan(100);
+        // Under the markers: the outlines' pane sits below the marker pane.
+        const panes = await a.evaluate(() => {
+          const z = (name: string) => Number(getComputedStyle(document.querySelector(`.leaflet-${name}-pane`)!).zIndex);
+          return { world: z("world"), markers: z("marker") };
+        });
+        expect(panes.world).toBeLessThan(panes.markers);
+
+        const legend = a.getByRole("list", { name: "Map legend" });
+        await expect(legend).toBeVisible();
+        await expect(legend.getByRole("listitem")).toHaveText(["You", "Online", "Offline"]);
+        expect(await inside(legend, map)).toBe(true);
+        // The legend's swatches are the markers' own classes.
+        await expect(legend.locator(".marker.marker-me")).toHaveCount(1);
+        await expect(legend.locator(".marker.marker-online")).toHaveCount(1);
+        await testInfo.attach(`offline-map-${width}`, { body: await map.screenshot(), contentType: "image/png" });
+      } finally {
+        await amelie.context.close();
+      }
+    });
+
+    test(`a player joining outside the view is announced, and the notice flies there (${width})`, async ({ browser }) => {
+      const amelie = await newPlayer(browser, PARIS, "amelie", { viewport });
+      const a = amelie.page;
+      try {
+        await live(a);
+        await zoomToParis(a);
+
+        const kenji = await newPlayer(browser, TOKYO, "kenji");
+        try {
+          const notice = a.getByRole("status", { name: "Who just joined" });
+          await expect(notice).toContainText(`${kenji.name} just joined from Tokyo, Japan`);
+          const theirs = marker(a, kenji.name);
+          await expect(theirs).toBeAttached();
+          expect(await inside(theirs, worldMap(a))).toBe(false);
+          await notice.getByRole("button", { name: "Show on map" }).click();
+          await expect.poll(() => inside(theirs, worldMap(a)), { timeout: 10_000 }).toBe(true);
+          await expect(notice.getByRole("button")).toHaveCount(0);
+        } finally {
+          await kenji.context.close();
+        }
+      } finally {
+        await amelie.context.close();
+      }
+    });
+
+    test(`"Show everyone" frames every marker (${width})`, async ({ browser }) => {
+      const kenji = await newPlayer(browser, TOKYO, "kenji");
+      const amelie = await newPlayer(browser, PARIS, "amelie", { viewport });
+      const a = amelie.page;
+      try {
+        await live(a);
+        await zoomToParis(a);
+        const map = worldMap(a);
+        await expect.poll(() => inside(marker(a, kenji.name), map)).toBe(false);
+
+        expect((await markersOutside(a)).outside).toBeGreaterThan(0);
+        await a.getByRole("button", { name: "Show everyone" }).click();
+        await expect.poll(() => markersOutside(a), { timeout: 10_000 }).toEqual({ many: true, outside: 0 });
+        expect(await inside(marker(a, kenji.name), map)).toBe(true);
+      } finally {
+        await kenji.context.close();
+        await amelie.context.close();
+      }
+    });
+  });
+}
+
+test("tiles that do not load give way to the countries", async ({ browser }) => {
+  // Nothing listens on port 9 here: every tile fails at once.
+  const instance = await startInstance({ MERIDIAN_TILE_URL: "http://127.0.0.1:9/{z}/{x}/{y}.png" });
+  try {
+    const amelie = await newPlayer(browser, PARIS, "amelie", { baseURL: instance.baseURL });
+    try {
+      const map = worldMap(amelie.page);
+      await expect(map.locator("img.leaflet-tile").first()).toBeAttached();
+      await expect(map).toHaveAttribute("data-offline", "true");
+      await expect.poll(() => map.locator("path.world-country").count()).toBeGreaterThan(100);
+    } finally {
+      await amelie.context.close();
+    }
+  } finally {
+    await instance.stop();
   }
 });

@@ -1,7 +1,8 @@
 //! `GET /events`: one server-sent event stream per tab, for the signed-in player; and
 //! `GET /events/public`, the stream of public events for anyone (the dashboard's and the
 //! landing page's spectators), which carries no presence of its own and no player's home:
-//! a spectator sees countries and counts, never a city (see [`for_spectators`]).
+//! a spectator hears that a player joined or changed, never where they live (see
+//! [`for_spectators`]).
 //!
 //! A stream first subscribes to the hub, then (when the browser says where it stopped, by
 //! `Last-Event-ID` or `?after=`) replays from the log what the player missed and may see, then
@@ -122,12 +123,14 @@ async fn open(
             if missed.len() as i64 > REPLAY_LIMIT {
                 resync = Some(log::latest_id(&state.pool).await?);
             } else {
-                backlog.extend(
-                    missed
-                        .into_iter()
-                        .map(Message::from)
-                        .filter(|m| player != SPECTATOR || for_spectators(m)),
-                );
+                backlog.extend(missed.into_iter().map(|event| {
+                    let message = Message::from(event);
+                    if player == SPECTATOR {
+                        for_spectators(message)
+                    } else {
+                        message
+                    }
+                }));
             }
         }
     }
@@ -168,7 +171,7 @@ struct Feed {
     subscription: Option<Subscription>,
     /// Where a stream that falls behind resumes: the newest event published.
     hub: std::sync::Arc<app::backend::realtime::Hub>,
-    /// A spectator's stream: player events are left out.
+    /// A spectator's stream: player events come without the player's home.
     spectator: bool,
 }
 
@@ -177,18 +180,25 @@ fn reconnect_delay() -> Duration {
     Duration::from_millis(rand::Rng::gen_range(&mut rand::thread_rng(), 1000..5000))
 }
 
-/// Whether a spectator may have a public event. A player's events (`player_joined`,
+/// A public event as a spectator may have it. A player's events (`player_joined`,
 /// `player_updated`) carry their home city, which only players see (PRODUCT §2: a visitor
-/// never sees a city); everything else that is public is theirs too.
-fn for_spectators(message: &Message) -> bool {
-    #[derive(Deserialize)]
-    struct Envelope {
-        kind: String,
+/// never sees a city): a spectator gets them with no home, which still tells the landing page
+/// that the world changed. Everything else that is public goes as it is.
+fn for_spectators(message: Message) -> Message {
+    let Ok(mut envelope) = serde_json::from_str::<serde_json::Value>(&message.data) else {
+        return message;
+    };
+    if !matches!(
+        envelope["kind"].as_str(),
+        Some("player_joined" | "player_updated")
+    ) {
+        return message;
     }
-    !matches!(
-        serde_json::from_str::<Envelope>(&message.data),
-        Ok(e) if e.kind == "player_joined" || e.kind == "player_updated"
-    )
+    envelope["data"]["home"] = serde_json::Value::Null;
+    Message {
+        data: envelope.to_string(),
+        ..message
+    }
 }
 
 fn sse(message: &Message) -> Event {
@@ -221,13 +231,17 @@ fn stream(feed: Feed) -> impl Stream<Item = Result<Event, Infallible>> {
         let subscription = feed.subscription.as_mut()?;
         loop {
             match subscription.recv().await {
-                Ok(message) if feed.spectator && !for_spectators(&message) => continue,
                 Ok(message) => match message.id {
                     Some(id) if id <= feed.last => continue,
                     Some(id) => {
                         feed.last = id;
                         crate::metrics::delivered();
-                        return Some((Ok(sse(&message)), feed));
+                        let event = if feed.spectator {
+                            sse(&for_spectators(Message::clone(&message)))
+                        } else {
+                            sse(&message)
+                        };
+                        return Some((Ok(event), feed));
                     }
                     None => {
                         crate::metrics::delivered();

@@ -11,3 +11,4 @@ pub mod game;
 pub mod home;
 pub mod map;
 pub mod player;
+pub mod world;

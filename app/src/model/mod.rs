@@ -8,6 +8,7 @@ pub mod game;
 pub mod live;
 pub mod player;
 pub mod rules;
+pub mod world;
 
 pub use api_key::{ApiKey, IssuedKey};
 pub use board::{Board, BoardRow, Scope, Window};
@@ -24,3 +25,4 @@ pub use live::{Live, PublicPlayer};
 pub use player::{
     apply_live, CitySuggestion, Home, MapPlayer, MapView, Me, PlaceKind, PlaceSuggestion, Profile,
 };
+pub use world::{CountryActivity, WorldActivity};

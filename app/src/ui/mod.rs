@@ -11,6 +11,7 @@ pub mod dashboard;
 pub mod form;
 pub mod game;
 pub mod home;
+pub mod landing;
 pub mod layout;
 pub mod leaderboard;
 pub mod live;

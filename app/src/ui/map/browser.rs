@@ -1,6 +1,6 @@
 //! The map as the page drives it: attached to its element, markers added or updated, flown to
-//! a place. Leaflet runs in the browser build only; the server renders the frame, so there
-//! each call does nothing.
+//! a place, framed around everyone. Leaflet runs in the browser build only; the server renders
+//! the frame, so there each call does nothing.
 
 #[cfg(feature = "hydrate")]
 mod imp {
@@ -42,6 +42,20 @@ mod imp {
                 }
             });
         }
+
+        pub fn show_everyone(self) {
+            self.0.with_value(|map| {
+                if let Some(map) = map {
+                    map.show_everyone(true);
+                }
+            });
+        }
+
+        /// Whether the map shows this position now (true before it is drawn).
+        pub fn in_view(self, lat: f64, lon: f64) -> bool {
+            self.0
+                .with_value(|map| map.as_ref().is_none_or(|map| map.in_view(lat, lon)))
+        }
     }
 }
 
@@ -63,6 +77,12 @@ mod imp {
         pub fn upsert(self, _: &MapPlayer) {}
 
         pub fn fly_to(self, _: f64, _: f64, _: f64) {}
+
+        pub fn show_everyone(self) {}
+
+        pub fn in_view(self, _: f64, _: f64) -> bool {
+            true
+        }
     }
 }
 

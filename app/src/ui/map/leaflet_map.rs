@@ -1,5 +1,7 @@
 //! Draws the map with Leaflet (the global `L` from `public/leaflet`), in the browser build only.
 //! Popups are built as DOM nodes with text content: a display name is never parsed as HTML.
+//! Without tiles (none configured, or the first one failing) the map draws the world's
+//! country outlines instead (`world`).
 
 use leaflet::{
     DivIconOptions, Icon, LatLng, LatLngBounds, Map, MapOptions, Marker, MarkerOptions, Point,
@@ -8,9 +10,10 @@ use leaflet::{
 use std::collections::HashMap;
 
 use leptos::prelude::*;
-use wasm_bindgen::{closure::Closure, prelude::wasm_bindgen, JsCast};
+use wasm_bindgen::{closure::Closure, prelude::wasm_bindgen, JsCast, JsValue};
 use web_sys::{HtmlElement, ResizeObserver};
 
+use super::world;
 use crate::model::{MapPlayer, MapView};
 
 #[wasm_bindgen]
@@ -24,6 +27,8 @@ extern "C" {
 /// The closest the first view zooms in: a region around a lone player.
 const MAX_START_ZOOM: f64 = 5.0;
 const WORLD_ZOOM: f64 = 2.0;
+/// Room kept around the markers when the map frames them, in pixels.
+const PADDING: f64 = 28.0;
 
 /// A mounted map and its markers by player id. Copy: it only holds handles.
 #[derive(Clone, Copy)]
@@ -40,12 +45,14 @@ impl LiveMap {
         options.set_world_copy_jump(true);
         let map = Map::new_with_element(element, &options).expect("Leaflet creates the map");
         map.set_view(&LatLng::new(20.0, 0.0), WORLD_ZOOM);
-        if !data.tile_url.is_empty() {
+        let tiles = (!data.tile_url.is_empty()).then(|| {
             let tiles = TileLayerOptions::new();
             tiles.set_attribution(data.tile_attribution.clone());
             tiles.set_max_zoom(18.0);
-            TileLayer::new_options(&data.tile_url, &tiles).add_to(&map);
-        }
+            let tiles = TileLayer::new_options(&data.tile_url, &tiles);
+            tiles.add_to(&map);
+            tiles
+        });
         let live = Self {
             map: StoredValue::new_local(map),
             markers: StoredValue::new_local(HashMap::new()),
@@ -54,28 +61,49 @@ impl LiveMap {
         for player in &data.players {
             live.upsert(player);
         }
+        match tiles {
+            None => live.draw_world(element),
+            // A tile server out of reach: the outlines, once.
+            Some(tiles) => {
+                let element = element.clone();
+                let on_error = Closure::once_into_js(move || live.draw_world(&element));
+                tiles.once("tileerror", &on_error);
+            }
+        }
+
+        // The zoom it settled at, on the element (tests wait for a flight to end by it).
+        let settled = {
+            let element = element.clone();
+            let map = live.map;
+            Closure::<dyn FnMut()>::new(move || {
+                let zoom = map.with_value(|map| map.get_zoom());
+                let _ = element.set_attribute("data-zoom", &zoom.to_string());
+            })
+        };
+        live.map
+            .with_value(|map| map.on("zoomend", settled.as_ref()));
 
         // Leaflet measures its element once. Frame the players when the element first has a
         // size (it may have none until styles apply), and re-measure whenever it changes.
         let map = live.map;
-        let bounds = bounds(&data.players);
         let framed = StoredValue::new_local(false);
         let on_resize = Closure::<dyn FnMut()>::new(move || {
-            map.with_value(|map| {
+            let first = map.with_value(|map| {
                 map.invalidate_size(false);
-                if !framed.get_value() && map.get_size().x() > 0.0 {
-                    framed.set_value(true);
-                    frame(map, bounds.as_ref());
-                }
+                !framed.get_value() && map.get_size().x() > 0.0
             });
+            if first {
+                framed.set_value(true);
+                live.show_everyone(false);
+            }
         });
         let observer = ResizeObserver::new(on_resize.as_ref().unchecked_ref()).ok();
         if let Some(observer) = &observer {
             observer.observe(element);
         }
-        let observer = StoredValue::new_local((observer, on_resize));
+        let observer = StoredValue::new_local((observer, on_resize, settled));
         on_cleanup(move || {
-            observer.with_value(|(observer, _)| {
+            observer.with_value(|(observer, _, _)| {
                 if let Some(observer) = observer {
                     observer.disconnect();
                 }
@@ -85,6 +113,39 @@ impl LiveMap {
             });
         });
         live
+    }
+
+    /// Draws the country outlines under the markers (once they have loaded), and gives the
+    /// element the offline look (`data-offline`: a sea-coloured background).
+    fn draw_world(self, element: &HtmlElement) {
+        let _ = element.set_attribute("data-offline", "true");
+        let map = self.map;
+        world::with_countries(move |geojson| {
+            // The map may be gone by now (the page changed).
+            map.try_with_value(|map| world::add_outlines(map, geojson, "map-country"));
+        });
+    }
+
+    /// Frames every marker, no closer than a region; the whole world when there is none.
+    /// `animate` glides there (the "Show everyone" button); the first framing jumps.
+    pub fn show_everyone(&self, animate: bool) {
+        let bounds = self.markers.with_value(|markers| {
+            let mut at = markers.values().map(|m| m.get_lat_lng());
+            let first = at.next()?;
+            let bounds = LatLngBounds::new(&first, &first);
+            for position in at {
+                bounds.extend(&position);
+            }
+            Some(bounds)
+        });
+        self.map
+            .with_value(|map| frame(map, bounds.as_ref(), animate));
+    }
+
+    /// Whether a position is inside what the map shows now.
+    pub fn in_view(&self, lat: f64, lon: f64) -> bool {
+        self.map
+            .with_value(|map| map.get_bounds().contains(&LatLng::new(lat, lon)))
     }
 
     /// Flies to a place at `zoom` (or the current zoom, if closer).
@@ -126,24 +187,21 @@ impl LiveMap {
     }
 }
 
-fn bounds(players: &[MapPlayer]) -> Option<LatLngBounds> {
-    let (first, rest) = players.split_first()?;
-    let at = |p: &MapPlayer| LatLng::new(p.home.lat, p.home.lon);
-    let bounds = LatLngBounds::new(&at(first), &at(first));
-    for player in rest {
-        bounds.extend(&at(player));
-    }
-    Some(bounds)
-}
-
-/// Shows every player, no closer than a region.
-fn frame(map: &Map, bounds: Option<&LatLngBounds>) {
+/// Shows `bounds` (every player), no closer than a region, with room around the markers.
+fn frame(map: &Map, bounds: Option<&LatLngBounds>, animate: bool) {
     match bounds {
         Some(bounds) => {
-            map.fit_bounds(bounds);
-            if map.get_zoom() > MAX_START_ZOOM {
-                map.set_zoom(MAX_START_ZOOM);
+            // Leaflet's fitBounds options (the `leaflet` crate has no type for them).
+            let options = js_sys::Object::new();
+            let padding = js_sys::Array::of2(&PADDING.into(), &PADDING.into());
+            for (key, value) in [
+                ("padding", JsValue::from(padding)),
+                ("maxZoom", MAX_START_ZOOM.into()),
+                ("animate", animate.into()),
+            ] {
+                let _ = js_sys::Reflect::set(&options, &key.into(), &value);
             }
+            map.fit_bounds_with_options(bounds, &options);
         }
         None => {
             map.set_view(&LatLng::new(20.0, 0.0), WORLD_ZOOM);

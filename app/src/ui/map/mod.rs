@@ -1,22 +1,31 @@
 //! The world map page: every player with a home at their city's centre, your own marker
 //! distinct, a popup per marker, kept current by the live feed. Leaflet draws it in the
-//! browser; the server renders the frame and a plain list of the same players.
+//! browser (over tiles, or over the world's outlines when there are none); the server renders
+//! the frame, the legend and a plain list of the same players. Signed out, `/` is the landing
+//! page instead.
 
+#[cfg(any(feature = "hydrate", test))]
+mod antimeridian;
 mod browser;
 #[cfg(feature = "hydrate")]
 mod leaflet_map;
+mod overlays;
 mod search;
+#[cfg(feature = "hydrate")]
+pub(crate) mod world;
 
 use leptos::{html::Div, prelude::*};
 use leptos_router::components::A;
 
 use browser::MapHandle;
+use overlays::{JoinNotice, Legend};
 use search::PlaceSearch;
 
 use super::{
     chat::{ChatsBeside, SayHi},
     form::Failed,
     game::GamePanel,
+    landing::Landing,
     leaderboard::CompactBoard,
     live::use_live,
     page::PageTitle,
@@ -25,7 +34,7 @@ use super::{
 use crate::{
     api::map::load_map,
     error::AppError,
-    model::{apply_live, MapView, Me, PlaceSuggestion},
+    model::{apply_live, Live, MapPlayer, MapView, Me, PlaceSuggestion},
 };
 
 #[component]
@@ -46,30 +55,13 @@ pub fn MapPage() -> impl IntoView {
                     .into_any(),
                     Ok(None) => view! {
                         <PageTitle text="Meridian · meet the world, one chat at a time" />
-                        <Welcome />
+                        <Landing />
                     }
                     .into_any(),
                     Err(error) => view! { <Failed error /> }.into_any(),
                 }
             })}
         </Transition>
-    }
-}
-
-#[component]
-fn Welcome() -> impl IntoView {
-    view! {
-        <section class="card narrow welcome">
-            <h1>"Meet the world, one chat at a time"</h1>
-            <p>
-                "Meridian puts every player on a world map. Say hi to someone far away, win points for hourly tasks, climb the board."
-            </p>
-            <p>
-                <A href="/signup" attr:class="button">"Sign up"</A>
-                " or "
-                <A href="/signin">"sign in"</A>
-            </p>
-        </section>
     }
 }
 
@@ -87,6 +79,7 @@ fn SignedInMap(me: Me, view_data: Resource<Result<MapView, AppError>>) -> impl I
     let focus = RwSignal::new(None::<PlaceSuggestion>);
     let me_id = me.id;
     view! {
+        <h1 class="visually-hidden">"The world map"</h1>
         {no_home}
         <div class="play">
             <PlaceSearch on_pick=Callback::new(move |place| focus.set(Some(place))) />
@@ -108,6 +101,9 @@ fn SignedInMap(me: Me, view_data: Resource<Result<MapView, AppError>>) -> impl I
     }
 }
 
+/// How close the map flies to show a player who just joined: their region.
+const JOINER_ZOOM: f64 = 5.0;
+
 #[component]
 fn WorldMap(data: MapView, me_id: i64, focus: RwSignal<Option<PlaceSuggestion>>) -> impl IntoView {
     let live = use_live();
@@ -118,11 +114,18 @@ fn WorldMap(data: MapView, me_id: i64, focus: RwSignal<Option<PlaceSuggestion>>)
     let cursor = data.cursor;
     Effect::new(move || live.connect(cursor));
 
-    // Apply what the live feed brings after this snapshot.
+    // Apply what the live feed brings after this snapshot. A player new on the map outside
+    // what it shows raises the notice.
+    let joined = RwSignal::new(None::<MapPlayer>);
     let online_off_map = StoredValue::new(std::collections::HashSet::new());
     let seen = StoredValue::new(live.head());
     Effect::new(move || {
         let last = live.since(seen.get_value(), |message| {
+            let new_id = match message {
+                Live::PlayerJoined(p) | Live::PlayerUpdated(p) => Some(p.id)
+                    .filter(|id| players.with_untracked(|l| l.iter().all(|e| e.id != *id))),
+                _ => None,
+            };
             let changed = players
                 .try_update(|list| {
                     online_off_map
@@ -132,6 +135,12 @@ fn WorldMap(data: MapView, me_id: i64, focus: RwSignal<Option<PlaceSuggestion>>)
                 .flatten();
             if let Some(player) = changed {
                 map.upsert(&player);
+                if new_id == Some(player.id)
+                    && player.id != me_id
+                    && !map.in_view(player.home.lat, player.home.lon)
+                {
+                    joined.set(Some(player));
+                }
             }
         });
         seen.set_value(last);
@@ -178,7 +187,19 @@ fn WorldMap(data: MapView, me_id: i64, focus: RwSignal<Option<PlaceSuggestion>>)
     };
 
     view! {
-        <div class="map" node_ref=container role="region" aria-label="World map"></div>
+        <div class="map-frame">
+            <div class="map" node_ref=container role="region" aria-label="World map"></div>
+            <button type="button" class="show-everyone" on:click=move |_| map.show_everyone()>
+                "Show everyone"
+            </button>
+            <Legend />
+            <JoinNotice
+                joined
+                on_show=Callback::new(move |p: MapPlayer| {
+                    map.fly_to(p.home.lat, p.home.lon, JOINER_ZOOM)
+                })
+            />
+        </div>
         {from_there}
         <details class="player-list">
             <summary>{move || format!("Players on the map ({})", players.read().len())}</summary>
