@@ -324,13 +324,19 @@ test("a failed send stays with a retry, and a lost answer makes no duplicate", a
   await expect(messages.locator(".body")).toHaveText(["first try"]);
 
   // The server stores the message but its answer is lost: the live event confirms it, once.
-  await a.route("**/api/chat/send", async (route) => {
-    await route.fetch();
-    await route.abort("connectionreset");
+  // (The event may come before the handler is done; it is waited for before unrouting.)
+  let lost: Promise<void> = Promise.resolve();
+  await a.route("**/api/chat/send", (route) => {
+    lost = (async () => {
+      await route.fetch();
+      await route.abort("connectionreset");
+    })();
+    return lost;
   });
   await send(a, "answer lost");
   await expect(messages.locator(".body")).toHaveText(["first try", "answer lost"]);
   await expect(messages.last()).not.toHaveAttribute("data-pending", "true");
+  await lost;
   await a.unroute("**/api/chat/send");
   await a.reload();
   await expect(withKenji.locator("li.message .body")).toHaveText(["first try", "answer lost"]);
@@ -417,6 +423,9 @@ test.describe("without JavaScript", () => {
     await expect(connection(kenji.page)).toHaveText("Live");
     await send(kenji.page, "Jambo!");
     await send(kenji.page, "Habari?");
+    const sent = conversation(kenji.page, "Plain Chatter").locator("li.message[data-mine=true]");
+    await expect(sent).toHaveCount(2);
+    for (const m of await sent.all()) await expect(m).not.toHaveAttribute("data-pending", "true");
     await page.goto("/chats");
     const fromKenji = chatList(page).locator("li[data-chat-id]").filter({ hasText: kenji.name });
     await expect(fromKenji.locator(".unread")).toHaveText("2");

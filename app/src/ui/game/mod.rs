@@ -85,10 +85,11 @@ fn Countdown(clock: RoundClock, refetch: RwSignal<u64>) -> impl IntoView {
     });
     view! {
         <span class="round-countdown" title="Time left in this round">
-            "Round ends in "
+            <span class="round-label">"Round ends in "</span>
             <strong data-testid="round-countdown" role="timer">
                 {move || countdown(left.get())}
             </strong>
+            <span class="round-left" aria-hidden="true">" left"</span>
         </span>
     }
 }
