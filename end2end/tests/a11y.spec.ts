@@ -117,3 +117,40 @@ for (const { name: width, viewport } of WIDTHS) {
     for (const c of [context, other.context]) await c.close();
   });
 }
+
+test("the map, a chat and the forms work by keyboard alone", async ({ browser }) => {
+  test.setTimeout(90_000);
+  const options = { baseURL: instance.baseURL };
+  const kenji = await newPlayer(browser, TOKYO, "keykenji", options);
+  const ana = await newPlayer(browser, PARIS, "keyana", options);
+  const page = ana.page;
+  await page.reload();
+  await page.waitForFunction(() => document.querySelector('[aria-label="Connection"]')?.textContent?.includes("Live"));
+
+  /** Presses Tab until `target` has the focus (the map's markers come one by one: the shared
+   * suite's world holds many players). */
+  async function tabTo(target: ReturnType<Page["locator"]>, what: string) {
+    for (let i = 0; i < 2000; i++) {
+      await page.keyboard.press("Tab");
+      if (await target.evaluate((el) => el === document.activeElement).catch(() => false)) return;
+    }
+    throw new Error(`Tab never reached ${what}`);
+  }
+  // A marker is reached by Tab and opened by Enter; its popup's "Say hi" too.
+  const theirs = page.getByRole("region", { name: "World map" }).getByRole("button", { name: kenji.name, exact: true });
+  await tabTo(theirs, "Kenji's marker");
+  await page.keyboard.press("Enter");
+  const popup = page.locator(".leaflet-popup-content").filter({ hasText: kenji.name });
+  await expect(popup).toBeVisible();
+  await tabTo(popup.getByRole("button", { name: "Say hi" }), "Say hi");
+  await page.keyboard.press("Enter");
+  await expect(page).toHaveURL(/\/chats\/\d+$/);
+
+  // The composer: typed and sent with the keyboard.
+  const message = page.getByRole("textbox", { name: "Message" });
+  await tabTo(message, "the message box");
+  await page.keyboard.type("Typed without a mouse");
+  await page.keyboard.press("Enter");
+  await expect(page.locator("li.message .body")).toHaveText(["Typed without a mouse"]);
+  for (const c of [kenji.context, ana.context]) await c.close();
+});
