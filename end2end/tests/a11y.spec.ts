@@ -145,6 +145,7 @@ test("the map, a chat and the forms work by keyboard alone", async ({ browser })
   await tabTo(popup.getByRole("button", { name: "Say hi" }), "Say hi");
   await page.keyboard.press("Enter");
   await expect(page).toHaveURL(/\/chats\/\d+$/);
+  await page.waitForFunction(() => document.querySelector('[aria-label="Connection"]')?.textContent?.includes("Live"));
 
   // The composer: typed and sent with the keyboard.
   const message = page.getByRole("textbox", { name: "Message" });

@@ -65,13 +65,19 @@ async function send(page: Page, text: string) {
 async function sayHi(page: Page, otherName: string): Promise<string> {
   const theirs = marker(page, otherName);
   await expect(theirs).toBeAttached();
-  await openPopup(theirs);
-  // Leaflet may still be fading out a popup opened before: pick theirs by its text.
-  const popup = page.locator(".leaflet-popup-content").filter({ hasText: otherName });
-  await expect(popup).toBeVisible();
-  await popup.getByRole("button", { name: "Say hi" }).click();
-  // A posted form: the browser follows the redirect to the chat.
-  await page.waitForURL(/\/chats\/\d+$/);
+  // The map may still be settling (its first framing, the outlines arriving) and close the
+  // popup under the click: open it and say hi again until the chat opens (saying hi twice
+  // opens the same chat).
+  await expect(async () => {
+    if (/\/chats\/\d+$/.test(page.url())) return;
+    await openPopup(theirs);
+    // Leaflet may still be fading out a popup opened before: pick theirs by its text.
+    const popup = page.locator(".leaflet-popup-content").filter({ hasText: otherName });
+    await expect(popup).toBeVisible({ timeout: 3_000 });
+    await popup.getByRole("button", { name: "Say hi" }).click({ timeout: 3_000 });
+    // A posted form: the browser follows the redirect to the chat.
+    await page.waitForURL(/\/chats\/\d+$/, { timeout: 5_000 });
+  }).toPass({ timeout: 40_000 });
   return page.url().match(/\/chats\/(\d+)$/)![1];
 }
 

@@ -59,6 +59,8 @@ test("a task for a region completes by saying hi to its player, and the next rou
   if ((await secondsLeft(a)) < 25) {
     await expect.poll(() => secondsLeft(a), { timeout: 30_000 }).toBeGreaterThan(25);
     await a.reload();
+    // Live again (hydrated) before anything is clicked.
+    await expect(a.getByRole("status", { name: "Connection" })).toHaveText("Live");
   }
 
   const tasks = a.getByRole("list", { name: "Tasks" });

@@ -2,6 +2,7 @@ import { spawn } from "node:child_process";
 import { existsSync, statSync } from "node:fs";
 import { createServer, type AddressInfo } from "node:net";
 import * as path from "node:path";
+import pg from "pg";
 import {
   expect,
   type Browser,
@@ -187,4 +188,37 @@ export async function startInstance(env: Record<string, string> = {}): Promise<I
     }
     await new Promise((resolve) => setTimeout(resolve, 250));
   }
+}
+
+/**
+ * A server instance with a database of its own (created now, dropped by `stop()`), for tests
+ * whose world must move only with what they do: the suite's other tests sign players up and
+ * write all the time. `env` may set any of the server's variables.
+ */
+export async function ownWorld(name: string, env: Record<string, string> = {}): Promise<Instance> {
+  const adminUrl = process.env.DATABASE_URL ?? "";
+  const database = `meridian_e2e_${name}_${process.pid}_${Date.now()}`;
+  const admin = new pg.Client({ connectionString: adminUrl });
+  await admin.connect();
+  await admin.query(`create database "${database}"`);
+  await admin.end();
+  const url = new URL(adminUrl);
+  url.pathname = `/${database}`;
+  const instance = await startInstance({
+    DATABASE_URL: url.toString(),
+    MERIDIAN_TILE_URL: "",
+    MERIDIAN_PRESENCE_TIMEOUT_SECS: "4",
+    MERIDIAN_KEEP_ALIVE_SECS: "2",
+    ...env,
+  });
+  return {
+    baseURL: instance.baseURL,
+    async stop() {
+      await instance.stop();
+      const admin = new pg.Client({ connectionString: adminUrl });
+      await admin.connect();
+      await admin.query(`drop database if exists "${database}" with (force)`);
+      await admin.end();
+    },
+  };
 }

@@ -1,6 +1,5 @@
 import { expect, test, type Page } from "@playwright/test";
-import pg from "pg";
-import { TOKYO, newPlayer, startInstance, type Instance } from "./helpers";
+import { TOKYO, newPlayer, ownWorld, type Instance } from "./helpers";
 
 /**
  * The landing page a visitor who is not signed in sees at `/`: the live world, by country.
@@ -13,32 +12,13 @@ const ULAANBAATAR = { latitude: 47.9186, longitude: 106.9176 };
 const CITY_NAMES = ["Ulan Bator", "Ulaanbaatar", "Tokyo"];
 
 let instance: Instance;
-let database: string;
-let adminUrl: string;
 
 test.beforeAll(async () => {
-  adminUrl = process.env.DATABASE_URL ?? "";
-  database = `meridian_e2e_landing_${process.pid}_${Date.now()}`;
-  const admin = new pg.Client({ connectionString: adminUrl });
-  await admin.connect();
-  await admin.query(`create database "${database}"`);
-  await admin.end();
-  const url = new URL(adminUrl);
-  url.pathname = `/${database}`;
-  instance = await startInstance({
-    DATABASE_URL: url.toString(),
-    MERIDIAN_TILE_URL: "",
-    MERIDIAN_PRESENCE_TIMEOUT_SECS: "4",
-    MERIDIAN_KEEP_ALIVE_SECS: "2",
-  });
+  instance = await ownWorld("landing");
 });
 
 test.afterAll(async () => {
   await instance?.stop();
-  const admin = new pg.Client({ connectionString: adminUrl });
-  await admin.connect();
-  await admin.query(`drop database if exists "${database}" with (force)`);
-  await admin.end();
 });
 
 /** A number the landing page shows ("players online now", …). */

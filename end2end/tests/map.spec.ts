@@ -1,5 +1,5 @@
 import { expect, test, type Locator, type Page } from "@playwright/test";
-import { PARIS, TOKYO, marker, newPlayer, startInstance } from "./helpers";
+import { PARIS, TOKYO, marker, newPlayer, ownWorld, startInstance } from "./helpers";
 
 test("the place search flies to a place and lists its players", async ({ browser }) => {
   const kenji = await newPlayer(browser, TOKYO, "kenji");
@@ -105,13 +105,16 @@ for (const { name: width, viewport } of WIDTHS) {
     });
 
     test(`a player joining outside the view is announced, and the notice flies there (${width})`, async ({ browser }) => {
-      const amelie = await newPlayer(browser, PARIS, "amelie", { viewport });
+      // A world of its own: anyone else joining would be news too.
+      const world = await ownWorld("joins");
+      const options = { baseURL: world.baseURL };
+      const amelie = await newPlayer(browser, PARIS, "amelie", { ...options, viewport });
       const a = amelie.page;
       try {
         await live(a);
         await zoomToParis(a);
 
-        const kenji = await newPlayer(browser, TOKYO, "kenji");
+        const kenji = await newPlayer(browser, TOKYO, "kenji", options);
         try {
           const notice = a.getByRole("status", { name: "Who just joined" });
           await expect(notice).toContainText(`${kenji.name} just joined from Tokyo, Japan`);
@@ -126,6 +129,7 @@ for (const { name: width, viewport } of WIDTHS) {
         }
       } finally {
         await amelie.context.close();
+        await world.stop();
       }
     });
 
@@ -166,5 +170,36 @@ test("tiles that do not load give way to the countries", async ({ browser }) => 
     }
   } finally {
     await instance.stop();
+  }
+});
+
+test("a player who joins while the map is loading is on it when it shows", async ({ browser }) => {
+  test.setTimeout(90_000);
+  const ana = await newPlayer(browser, PARIS, "loadana");
+  const page = ana.page;
+  try {
+    await page.goto("/leaderboard");
+    await expect(page.getByRole("status", { name: "Connection" })).toHaveText("Live");
+    // The map's snapshot is taken, then held back while someone joins.
+    let release = () => {};
+    const held = new Promise<void>((resolve) => (release = resolve));
+    let taken = false;
+    await page.route("**/api/map/view**", async (route) => {
+      const response = await route.fetch();
+      taken = true;
+      await held;
+      await route.fulfill({ response });
+    });
+    await page.getByRole("link", { name: "Meridian", exact: true }).click();
+    await expect.poll(() => taken).toBe(true);
+    const late = await newPlayer(browser, TOKYO, "latejoin");
+    // Their join reaches this page's live feed while the snapshot is still on its way.
+    await page.waitForTimeout(1500);
+    release();
+    await expect(marker(page, ana.name + " (you)")).toBeAttached();
+    await expect(marker(page, late.name)).toBeAttached();
+    await late.context.close();
+  } finally {
+    await ana.context.close();
   }
 });

@@ -27,7 +27,7 @@ use super::{
     game::GamePanel,
     landing::Landing,
     leaderboard::CompactBoard,
-    live::use_live,
+    live::{use_live, use_snapshot},
     page::PageTitle,
     session::use_session,
 };
@@ -40,10 +40,10 @@ use crate::{
 #[component]
 pub fn MapPage() -> impl IntoView {
     let session = use_session();
-    let live = use_live();
     // Created above the suspense that reads it (the server runs a suspense's contents twice),
-    // and refetched when the live feed says the page fell too far behind.
-    let view_data = Resource::new(move || live.resyncs.get(), |_| load_map());
+    // refetched when the live feed says the page fell too far behind, and answered with the
+    // feed's position when the fetch began: what arrives during the fetch is applied after.
+    let view_data = use_snapshot(|| (), |_| load_map());
     view! {
         <Transition fallback=|| view! { <p class="notice">"Loading…"</p> }>
             {move || Suspend::new(async move {
@@ -66,7 +66,7 @@ pub fn MapPage() -> impl IntoView {
 }
 
 #[component]
-fn SignedInMap(me: Me, view_data: Resource<Result<MapView, AppError>>) -> impl IntoView {
+fn SignedInMap(me: Me, view_data: Resource<(u64, Result<MapView, AppError>)>) -> impl IntoView {
     let no_home = me.home.is_none().then(|| {
         view! {
             <p class="notice" role="note">
@@ -86,8 +86,8 @@ fn SignedInMap(me: Me, view_data: Resource<Result<MapView, AppError>>) -> impl I
             <Transition fallback=|| view! { <div class="map map-loading"></div> }>
                 {move || Suspend::new(async move {
                     match view_data.await {
-                        Ok(data) => view! { <WorldMap data me_id focus /> }.into_any(),
-                        Err(error) => view! { <Failed error /> }.into_any(),
+                        (head, Ok(data)) => view! { <WorldMap data head me_id focus /> }.into_any(),
+                        (_, Err(error)) => view! { <Failed error /> }.into_any(),
                     }
                 })}
             </Transition>
@@ -105,7 +105,12 @@ fn SignedInMap(me: Me, view_data: Resource<Result<MapView, AppError>>) -> impl I
 const JOINER_ZOOM: f64 = 5.0;
 
 #[component]
-fn WorldMap(data: MapView, me_id: i64, focus: RwSignal<Option<PlaceSuggestion>>) -> impl IntoView {
+fn WorldMap(
+    data: MapView,
+    head: u64,
+    me_id: i64,
+    focus: RwSignal<Option<PlaceSuggestion>>,
+) -> impl IntoView {
     let live = use_live();
     let container = NodeRef::<Div>::new();
     let players = RwSignal::new(data.players.clone());
@@ -118,7 +123,7 @@ fn WorldMap(data: MapView, me_id: i64, focus: RwSignal<Option<PlaceSuggestion>>)
     // what it shows raises the notice.
     let joined = RwSignal::new(None::<MapPlayer>);
     let online_off_map = StoredValue::new(std::collections::HashSet::new());
-    let seen = StoredValue::new(live.head());
+    let seen = StoredValue::new(head);
     Effect::new(move || {
         let last = live.since(seen.get_value(), |message| {
             let new_id = match message {
