@@ -1,15 +1,14 @@
 //! A small Server-Sent Events reader for the black-box tests of `GET /events`.
 //!
-//! It reads a streaming `reqwest::Response` chunk by chunk and parses the wire format the
-//! server speaks: `id:` and `data:` fields, events ended by a blank line, `:` comment lines
-//! (keep-alives) skipped, lines ended by `\n`, `\r\n` or `\r`. Each event's data is decoded as
-//! the `{"kind": ..., "data": ...}` envelope. Presence messages are skipped unless asked for
+//! The wire format (fields, comments, every line ending) is read by the server's own client
+//! reader, `server::simulator::sse`, which the simulator and the benchmark use too; this adds
+//! what tests want on top. Each event's data is decoded as the `{"kind": ..., "data": ...}`
+//! envelope, panicking when it is not one. Presence messages are skipped unless asked for
 //! ([`SseClient::with_presence`]), and so are the dashboard projector's announcements, which
 //! come whenever it has counted something ([`SseClient::with_dashboard`]).
 //!
-//! Reads are cancel-safe: the event being assembled lives in the reader, not in the read's
-//! future, so a `next_within` that times out loses nothing and the next read resumes where it
-//! stopped.
+//! Reads are cancel-safe (as that reader's are): a `next_within` that times out loses nothing
+//! and the next read resumes where it stopped.
 //!
 //! `realtime.rs` includes this file with `#[path = "common/sse.rs"] mod sse;`.
 
@@ -19,9 +18,10 @@ use std::time::Duration;
 
 use reqwest::{
     header::{self, HeaderMap},
-    Client, RequestBuilder, Response, StatusCode,
+    Client, RequestBuilder, StatusCode,
 };
 use serde_json::Value;
+use server::simulator::sse::{Event, EventStream};
 use tokio::time::{timeout, timeout_at, Instant};
 
 /// One event from the stream.
@@ -39,14 +39,8 @@ pub struct Message {
 
 /// An open `GET /events` stream.
 pub struct SseClient {
-    response: Response,
-    /// Bytes received; those before `consumed` have been split into lines already.
-    buffer: Vec<u8>,
-    consumed: usize,
-    /// The `id:` of the event being assembled.
-    pending_id: Option<String>,
-    /// The `data:` lines of the event being assembled.
-    pending_data: Vec<String>,
+    stream: EventStream,
+    headers: HeaderMap,
     /// The server ended the stream, or the connection broke.
     ended: bool,
     /// Why the connection broke, if it did not end cleanly.
@@ -84,11 +78,8 @@ impl SseClient {
             panic!("GET /events answered {status}: {body}");
         }
         SseClient {
-            response,
-            buffer: Vec::new(),
-            consumed: 0,
-            pending_id: None,
-            pending_data: Vec::new(),
+            headers: response.headers().clone(),
+            stream: EventStream::new(response),
             ended: false,
             error: None,
             presence: false,
@@ -110,7 +101,7 @@ impl SseClient {
 
     /// The response's headers.
     pub fn headers(&self) -> &HeaderMap {
-        self.response.headers()
+        &self.headers
     }
 
     /// Whether the server has ended the stream (or the connection broke). Once this is true
@@ -127,25 +118,13 @@ impl SseClient {
     /// The next event, or `None` once the stream has ended. Comment lines are skipped, and so
     /// are events without data; an unfinished event at the end of the stream is dropped.
     pub async fn next(&mut self) -> Option<Message> {
-        loop {
-            while let Some(line) = self.take_line() {
-                match self.process(&line) {
-                    Some(message) if message.kind == "presence" && !self.presence => {}
-                    Some(message) if message.kind == "dashboard" && !self.dashboard => {}
-                    Some(message) => return Some(message),
-                    None => {}
-                }
-            }
-            if self.ended {
-                return None;
-            }
-            // The only await: cancelling here leaves the unread bytes in the response.
-            match self.response.chunk().await {
-                Ok(Some(bytes)) => {
-                    self.buffer.drain(..self.consumed);
-                    self.consumed = 0;
-                    self.buffer.extend_from_slice(&bytes);
-                }
+        while !self.ended {
+            match self.stream.next().await {
+                Ok(Some(event)) => match decode(event) {
+                    message if message.kind == "presence" && !self.presence => {}
+                    message if message.kind == "dashboard" && !self.dashboard => {}
+                    message => return Some(message),
+                },
                 Ok(None) => self.ended = true,
                 Err(error) => {
                     self.ended = true;
@@ -153,6 +132,7 @@ impl SseClient {
                 }
             }
         }
+        None
     }
 
     /// The next event if one arrives within `wait`; `None` on timeout or at the end of the
@@ -196,71 +176,25 @@ impl SseClient {
         }
         ids
     }
+}
 
-    /// Takes one complete line off the buffer, without its terminator.
-    fn take_line(&mut self) -> Option<String> {
-        let start = self.consumed;
-        let end = start
-            + self.buffer[start..]
-                .iter()
-                .position(|&b| b == b'\n' || b == b'\r')?;
-        let terminator = if self.buffer[end] == b'\n' {
-            1
-        } else {
-            match self.buffer.get(end + 1) {
-                Some(b'\n') => 2,
-                Some(_) => 1,
-                // A `\r` at the end of what has arrived may be the first half of `\r\n`.
-                None if self.ended => 1,
-                None => return None,
-            }
-        };
-        let line = String::from_utf8_lossy(&self.buffer[start..end]).into_owned();
-        self.consumed = end + terminator;
-        Some(line)
-    }
-
-    /// Applies one line to the event being assembled; a blank line finishes it.
-    fn process(&mut self, line: &str) -> Option<Message> {
-        if line.is_empty() {
-            return self.dispatch();
-        }
-        if line.starts_with(':') {
-            return None; // A comment: keep-alive.
-        }
-        let (field, value) = match line.split_once(':') {
-            Some((field, value)) => (field, value.strip_prefix(' ').unwrap_or(value)),
-            None => (line, ""),
-        };
-        match field {
-            "id" => self.pending_id = Some(value.to_owned()),
-            "data" => self.pending_data.push(value.to_owned()),
-            _ => {} // `event`, `retry` and unknown fields carry nothing the tests look at.
-        }
-        None
-    }
-
-    fn dispatch(&mut self) -> Option<Message> {
-        let id = self.pending_id.take().filter(|id| !id.is_empty());
-        if self.pending_data.is_empty() {
-            return None;
-        }
-        let raw = std::mem::take(&mut self.pending_data).join("\n");
-        let envelope: Value = serde_json::from_str(&raw)
-            .unwrap_or_else(|error| panic!("event data is not JSON ({error}): {raw}"));
-        let kind = envelope["kind"]
-            .as_str()
-            .unwrap_or_else(|| panic!("event without a kind: {raw}"))
-            .to_owned();
-        let id = id.map(|id| {
-            id.parse::<i64>()
-                .unwrap_or_else(|_| panic!("event id {id:?} is not an integer: {raw}"))
-        });
-        Some(Message {
-            id,
-            kind,
-            data: envelope["data"].clone(),
-            raw,
-        })
+/// An event's data as the envelope every message is.
+fn decode(event: Event) -> Message {
+    let raw = event.data;
+    let envelope: Value = serde_json::from_str(&raw)
+        .unwrap_or_else(|error| panic!("event data is not JSON ({error}): {raw}"));
+    let kind = envelope["kind"]
+        .as_str()
+        .unwrap_or_else(|| panic!("event without a kind: {raw}"))
+        .to_owned();
+    let id = event.id.map(|id| {
+        id.parse::<i64>()
+            .unwrap_or_else(|_| panic!("event id {id:?} is not an integer: {raw}"))
+    });
+    Message {
+        id,
+        kind,
+        data: envelope["data"].clone(),
+        raw,
     }
 }
