@@ -61,54 +61,19 @@ fn WeightsPage(admin: WeightsAdmin, save: ServerAction<SaveWeights>) -> impl Int
             <ActionForm action=save attr:aria-label="Task weights">
                 <fieldset>
                     <legend>"Points (1–100)"</legend>
-                    <div class="field">
-                        <label>
-                            "Low"
-                            <input name="low_points" type="number" min="1" max="100" required
-                                value=w.low_points aria-invalid=errors.invalid("low_points")
-                                aria-describedby=errors.described_by("low_points") />
-                        </label>
-                        {errors.message("low_points")}
-                    </div>
-                    <div class="field">
-                        <label>
-                            "Medium"
-                            <input name="medium_points" type="number" min="1" max="100" required
-                                value=w.medium_points aria-invalid=errors.invalid("medium_points")
-                                aria-describedby=errors.described_by("medium_points") />
-                        </label>
-                        {errors.message("medium_points")}
-                    </div>
-                    <div class="field">
-                        <label>
-                            "High"
-                            <input name="high_points" type="number" min="1" max="100" required
-                                value=w.high_points aria-invalid=errors.invalid("high_points")
-                                aria-describedby=errors.described_by("high_points") />
-                        </label>
-                        {errors.message("high_points")}
-                    </div>
+                    <NumberField label="Low" name="low_points" min="1" max="100"
+                        value=w.low_points.to_string() errors />
+                    <NumberField label="Medium" name="medium_points" min="1" max="100"
+                        value=w.medium_points.to_string() errors />
+                    <NumberField label="High" name="high_points" min="1" max="100"
+                        value=w.high_points.to_string() errors />
                 </fieldset>
                 <fieldset>
                     <legend>"Level starts at score"</legend>
-                    <div class="field">
-                        <label>
-                            "Medium from"
-                            <input name="medium_from" type="number" min="0" max="1" step="0.01"
-                                required value=w.medium_from aria-invalid=errors.invalid("medium_from")
-                                aria-describedby=errors.described_by("medium_from") />
-                        </label>
-                        {errors.message("medium_from")}
-                    </div>
-                    <div class="field">
-                        <label>
-                            "High from"
-                            <input name="high_from" type="number" min="0" max="1" step="0.01"
-                                required value=w.high_from aria-invalid=errors.invalid("high_from")
-                                aria-describedby=errors.described_by("high_from") />
-                        </label>
-                        {errors.message("high_from")}
-                    </div>
+                    <NumberField label="Medium from" name="medium_from" min="0" max="1"
+                        step="0.01" value=w.medium_from.to_string() errors />
+                    <NumberField label="High from" name="high_from" min="0" max="1"
+                        step="0.01" value=w.high_from.to_string() errors />
                 </fieldset>
                 <button type="submit">"Save weights"</button>
                 {errors.note()}
@@ -116,6 +81,30 @@ fn WeightsPage(admin: WeightsAdmin, save: ServerAction<SaveWeights>) -> impl Int
             <h2>"Changes"</h2>
             <ChangeList changes=admin.changes />
         </section>
+    }
+}
+
+/// One number of the weights form, with its error under it.
+#[component]
+fn NumberField(
+    label: &'static str,
+    name: &'static str,
+    min: &'static str,
+    max: &'static str,
+    #[prop(optional)] step: Option<&'static str>,
+    value: String,
+    errors: FieldErrors,
+) -> impl IntoView {
+    view! {
+        <div class="field">
+            <label>
+                {label}
+                <input name=name type="number" min=min max=max step=step required value=value
+                    aria-invalid=errors.invalid(name)
+                    aria-describedby=errors.described_by(name) />
+            </label>
+            {errors.message(name)}
+        </div>
     }
 }
 
