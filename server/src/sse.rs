@@ -2,7 +2,7 @@
 //! `GET /events/public`, the stream of public events for anyone (the dashboard's and the
 //! landing page's spectators), which carries no presence of its own and no player's home:
 //! a spectator hears that a player joined or changed, never where they live (see
-//! [`for_spectators`]).
+//! [`spectator_data`]).
 //!
 //! A stream first subscribes to the hub, then (when the browser says where it stopped, by
 //! `Last-Event-ID` or `?after=`) replays from the log what the player missed and may see, then
@@ -125,10 +125,12 @@ async fn open(
             } else {
                 backlog.extend(missed.into_iter().map(|event| {
                     let message = Message::from(event);
-                    if player == SPECTATOR {
-                        for_spectators(message)
-                    } else {
-                        message
+                    match (player == SPECTATOR)
+                        .then(|| spectator_data(&message))
+                        .flatten()
+                    {
+                        Some(data) => Message { data, ..message },
+                        None => message,
                     }
                 }));
             }
@@ -180,33 +182,37 @@ fn reconnect_delay() -> Duration {
     Duration::from_millis(rand::Rng::gen_range(&mut rand::thread_rng(), 1000..5000))
 }
 
-/// A public event as a spectator may have it. A player's events (`player_joined`,
-/// `player_updated`) carry their home city, which only players see (PRODUCT §2: a visitor
-/// never sees a city): a spectator gets them with no home, which still tells the landing page
-/// that the world changed. Everything else that is public goes as it is.
-fn for_spectators(message: Message) -> Message {
-    let Ok(mut envelope) = serde_json::from_str::<serde_json::Value>(&message.data) else {
-        return message;
-    };
+/// What a spectator gets instead of a public event's data, when it differs. A player's events
+/// (`player_joined`, `player_updated`) carry their home city, which only players see
+/// (PRODUCT §2: a visitor never sees a city): a spectator gets them with no home, which still
+/// tells the landing page that the world changed. Everything else goes as it is; a cheap look
+/// for the two kinds' names comes first, since this runs for every event on every spectator's
+/// stream.
+fn spectator_data(message: &Message) -> Option<String> {
+    if !(message.data.contains("player_joined") || message.data.contains("player_updated")) {
+        return None;
+    }
+    let mut envelope = serde_json::from_str::<serde_json::Value>(&message.data).ok()?;
     if !matches!(
         envelope["kind"].as_str(),
         Some("player_joined" | "player_updated")
     ) {
-        return message;
+        return None;
     }
     envelope["data"]["home"] = serde_json::Value::Null;
-    Message {
-        data: envelope.to_string(),
-        ..message
-    }
+    Some(envelope.to_string())
 }
 
 fn sse(message: &Message) -> Event {
     let event = Event::default().data(&message.data);
     match message.id {
-        Some(id) => event.id(id.to_string()),
+        Some(id) => with_id(event, id),
         None => event,
     }
+}
+
+fn with_id(event: Event, id: i64) -> Event {
+    event.id(id.to_string())
 }
 
 /// `resync`, with the id the stream resumes from once the page has refetched.
@@ -236,10 +242,10 @@ fn stream(feed: Feed) -> impl Stream<Item = Result<Event, Infallible>> {
                     Some(id) => {
                         feed.last = id;
                         crate::metrics::delivered();
-                        let event = if feed.spectator {
-                            sse(&for_spectators(Message::clone(&message)))
-                        } else {
-                            sse(&message)
+                        let event = match feed.spectator.then(|| spectator_data(&message)).flatten()
+                        {
+                            Some(data) => with_id(Event::default().data(data), id),
+                            None => sse(&message),
                         };
                         return Some((Ok(event), feed));
                     }
