@@ -160,8 +160,8 @@ impl Hub {
     /// Opens a stream for `player`, signed in with `session`. Subscribe before reading any
     /// backlog, so nothing falls between the two.
     pub fn subscribe(self: &Arc<Self>, player: i64, session: String) -> Subscription {
-        self.open(player, session, usize::MAX)
-            .expect("no limit to reach")
+        let unlimited = self.open(player, session, None);
+        unlimited.unwrap_or_else(|TooManyStreams| unreachable!("no limit to reach"))
     }
 
     /// Like [`subscribe`](Self::subscribe), refused when `session` has [`PER_SESSION`]
@@ -171,19 +171,19 @@ impl Hub {
         player: i64,
         session: String,
     ) -> Result<Subscription, TooManyStreams> {
-        self.open(player, session, PER_SESSION)
+        self.open(player, session, Some(PER_SESSION))
     }
 
     fn open(
         self: &Arc<Self>,
         player: i64,
         session: String,
-        limit: usize,
+        limit: Option<usize>,
     ) -> Result<Subscription, TooManyStreams> {
         let (tx, rx) = mpsc::channel(QUEUE);
         let lagged = Arc::new(AtomicBool::new(false));
         let mut streams = self.lock();
-        if limit < usize::MAX {
+        if let Some(limit) = limit {
             let mine = streams.by_player.get(&player).map_or(0, |ids| {
                 ids.iter()
                     .filter(|id| streams.open.get(id).is_some_and(|s| s.session == session))
