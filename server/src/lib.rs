@@ -204,8 +204,9 @@ pub async fn start(config: Config) -> Result<Running, StartError> {
             state.hub.clone(),
             state.reference.clone(),
         );
+        let timeout = state.settings.presence_timeout;
         supervisor.spawn("listener", true, move |stop| {
-            listener::run(pool.clone(), hub.clone(), cache.clone(), stop)
+            listener::run(pool.clone(), hub.clone(), cache.clone(), timeout, stop)
         });
     }
     {
@@ -230,6 +231,12 @@ pub async fn start(config: Config) -> Result<Running, StartError> {
         let state = state.clone();
         supervisor.spawn("presence", false, move |stop| {
             presence::run(state.clone(), stop)
+        });
+    }
+    {
+        let hub = state.hub.clone();
+        supervisor.spawn("presence_flush", false, move |stop| {
+            presence::flush(hub.clone(), stop)
         });
     }
     let projector = Arc::new(projector::Status::default());

@@ -1,6 +1,7 @@
 //! The one listener per instance: wakes on `NOTIFY meridian_events`, reads the event log after
 //! its cursor in id order and publishes each event to the hub. It also relays ephemeral
-//! messages (presence, typing), which travel whole in `NOTIFY meridian_ephemeral`, and ends
+//! messages (typing), which travel whole in `NOTIFY meridian_ephemeral`, hands the hub
+//! presence changes (`NOTIFY meridian_presence`, and who is online at every connect), ends
 //! the streams of signed-out sessions (`NOTIFY meridian_session_ended`), and drops the cache
 //! of reference data when it changes (`NOTIFY meridian_reference`, and at every connect, since
 //! a change made while no one listened went unheard). The first two are lost when
@@ -24,7 +25,7 @@
 use std::{sync::Arc, time::Duration};
 
 use app::backend::{
-    realtime::{log, Hub, Message, EPHEMERAL_CHANNEL},
+    realtime::{log, presence, Hub, Message, EPHEMERAL_CHANNEL},
     reference::{self, Reference},
     sessions,
 };
@@ -45,17 +46,28 @@ pub const APPLICATION_NAME: &str = "meridian-listener";
 const MAX_BACKOFF: Duration = Duration::from_secs(2);
 
 /// Runs until `stop` turns true. Failures are logged and retried; they never end the task.
+/// `presence_timeout` says who counts as online when the listener reads presence afresh.
 pub async fn run(
     pool: PgPool,
     hub: Arc<Hub>,
     cache: Arc<Reference>,
+    presence_timeout: Duration,
     mut stop: watch::Receiver<bool>,
 ) {
     let mut cursor: Option<i64> = None;
     let mut backoff = Duration::ZERO;
     while !*stop.borrow() {
         let mut was_up = false;
-        let result = listen(&pool, &hub, &cache, &mut cursor, &mut stop, &mut was_up).await;
+        let result = listen(
+            &pool,
+            &hub,
+            &cache,
+            presence_timeout,
+            &mut cursor,
+            &mut stop,
+            &mut was_up,
+        )
+        .await;
         hub.set_listening(false);
         let Err(err) = result else { break };
         crate::metrics::listener_reconnect();
@@ -87,6 +99,7 @@ async fn listen(
     pool: &PgPool,
     hub: &Hub,
     cache: &Reference,
+    presence_timeout: Duration,
     cursor: &mut Option<i64>,
     stop: &mut watch::Receiver<bool>,
     was_up: &mut bool,
@@ -108,15 +121,19 @@ async fn listen(
         .listen_all([
             CHANNEL,
             EPHEMERAL_CHANNEL,
+            presence::CHANNEL,
             sessions::ENDED_CHANNEL,
             reference::CHANNEL,
         ])
         .await?;
-    // Whatever changed while no one listened went unheard: the caches start afresh.
+    // Whatever changed while no one listened went unheard: the caches start afresh, and
+    // presence is read again (changes announced from now on apply on top of it).
     cache.invalidate();
+    hub.reset_presence(presence::online_now(pool, presence_timeout).await?);
     // Listening first, then reading the cursor: nothing committed in between is missed.
     if cursor.is_none() {
         *cursor = Some(log::latest_id(pool).await?);
+        hub.set_following();
     }
     let mut woken = Receiving::start(listener);
     // Whatever committed while no one listened.
@@ -129,11 +146,20 @@ async fn listen(
     loop {
         tokio::select! {
             woke = woken.next() => match woke.ok_or(ListenError::Lost)? {
-                // Ephemeral messages travel in the notification itself and are not caught up.
+                // Ephemeral messages travel in the notification itself and are not caught
+                // up.
                 note if note.channel() == EPHEMERAL_CHANNEL => {
                     match serde_json::from_str::<Message>(note.payload()) {
                         Ok(message) => hub.publish(Arc::new(message)),
                         Err(err) => tracing::warn!(%err, "unreadable ephemeral message"),
+                    }
+                    continue;
+                }
+                // The hub gathers presence and tells its streams once a second.
+                note if note.channel() == presence::CHANNEL => {
+                    match serde_json::from_str(note.payload()) {
+                        Ok(change) => hub.record_presence(&change),
+                        Err(err) => tracing::warn!(%err, "unreadable presence change"),
                     }
                     continue;
                 }

@@ -25,7 +25,7 @@ use app::{
         sessions, AppState,
     },
     error::AppError,
-    model::Live,
+    model::{Live, OnlineNow},
 };
 use axum::{
     extract::{Query, State},
@@ -41,6 +41,8 @@ use serde::Deserialize;
 
 /// The most events a reconnecting stream replays; past that the page refetches instead.
 pub const REPLAY_LIMIT: i64 = 1000;
+/// How long a stream opened right after start waits for the listener before giving up (503).
+const LISTENER_WAIT: Duration = Duration::from_secs(10);
 
 #[derive(Debug, Deserialize)]
 pub struct Resume {
@@ -106,13 +108,20 @@ async fn open(
                 .map_err(|_| AppError::TooManyStreams)?;
             let timeout = state.settings.presence_timeout;
             let instance = state.hub.instance();
-            for online in presence::seen(&state.pool, instance, &[player], timeout).await? {
-                presence::announce(&state.pool, online, true).await?;
-            }
+            let arrived = presence::seen(&state.pool, instance, &[player], timeout).await?;
+            presence::announce(&state.pool, &arrived, &[]).await?;
             (subscription, player)
         }
         None => (state.hub.subscribe(SPECTATOR, String::new()), SPECTATOR),
     };
+    // Presence is never replayed: the stream starts with who is online now, read after
+    // subscribing so that any change is in it or in a later message.
+    let online = state.hub.online_now();
+    // Right after start, the listener may not have taken its place in the log yet: a replay
+    // read before then could miss what commits in between.
+    tokio::time::timeout(LISTENER_WAIT, state.hub.until_following())
+        .await
+        .map_err(|_| AppError::Unavailable)?;
     let mut backlog = VecDeque::new();
     let mut resync = None;
     if let Some(after) = after {
@@ -144,6 +153,7 @@ async fn open(
         .unwrap_or(0);
     let body = Sse::new(stream(Feed {
         retry: Some(reconnect_delay()),
+        online: Some(online),
         resync,
         backlog,
         last,
@@ -165,6 +175,8 @@ async fn open(
 struct Feed {
     /// The reconnection delay to tell the browser, in the first message.
     retry: Option<Duration>,
+    /// Who was online when the stream opened, to send next.
+    online: Option<OnlineNow>,
     /// A `resync` to send first, with the id to resume from.
     resync: Option<i64>,
     backlog: VecDeque<Message>,
@@ -226,6 +238,10 @@ fn stream(feed: Feed) -> impl Stream<Item = Result<Event, Infallible>> {
     stream::unfold(feed, |mut feed| async move {
         if let Some(delay) = feed.retry.take() {
             return Some((Ok(Event::default().retry(delay)), feed));
+        }
+        if let Some(online) = feed.online.take() {
+            let data = serde_json::to_string(&Live::Online(online)).unwrap_or_default();
+            return Some((Ok(Event::default().data(data)), feed));
         }
         if let Some(resume) = feed.resync.take() {
             return Some((Ok(resync(resume)), feed));

@@ -206,3 +206,93 @@ async fn insert_public_event(conn: &mut PgConnection) -> i64 {
         .await
         .unwrap()
 }
+
+/// Right after start the listener may not have read where the log ends. A stream opened
+/// before then waits for it: an event committed between the stream's replay and the
+/// listener's first cursor would otherwise be in neither.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_stream_opened_before_the_listener_follows_the_log_misses_nothing() {
+    let url = fresh_database().await;
+    let config = server::Config {
+        database_url: url,
+        db_pool: 5,
+        addr: "127.0.0.1:0".parse().unwrap(),
+        settings: common::test_settings(),
+        json_logs: false,
+        event_retention: Duration::from_secs(3600),
+    };
+    // The server without its background tasks: no listener yet.
+    let tcp = tokio::net::TcpListener::bind(config.addr).await.unwrap();
+    let addr = tcp.local_addr().unwrap();
+    let state = server::state(&config, server::leptos_options(addr).unwrap())
+        .await
+        .unwrap();
+    let (stop_tx, stop) = tokio::sync::watch::channel(false);
+    let app = server::router(
+        state.clone(),
+        server::supervisor::Supervisor::new(stop.clone()),
+    );
+    let serving = tokio::spawn(server::serve(
+        tcp,
+        app,
+        Duration::from_secs(30),
+        std::future::pending(),
+    ));
+    let base = format!("http://{addr}");
+    let sign_up = |http: reqwest::Client, handle: &'static str| {
+        let base = base.clone();
+        async move {
+            let form = [
+                ("handle", handle),
+                ("display_name", handle),
+                ("password", "correct horse"),
+            ];
+            let answer = http
+                .post(format!("{base}/api/account/sign_up"))
+                .header("accept", "application/json")
+                .form(&form)
+                .send()
+                .await
+                .unwrap();
+            assert!(answer.status().is_success(), "{}", answer.status());
+        }
+    };
+    let ann = client();
+    sign_up(ann.clone(), "ann").await;
+    let after: i64 = sqlx::query_scalar("select coalesce(max(id), 0) from events")
+        .fetch_one(&state.pool)
+        .await
+        .unwrap();
+
+    // Ann's page opens its stream from where its snapshot was...
+    let opening = tokio::spawn({
+        let (url, ann) = (format!("{base}/events?after={after}"), ann.clone());
+        async move { SseClient::connect(&url, &ann, None).await }
+    });
+    sleep(Duration::from_millis(500)).await;
+    // ... Bob joins ...
+    sign_up(client(), "bob").await;
+    // ... and only then does the listener start.
+    let listening = tokio::spawn(server::listener::run(
+        state.pool.clone(),
+        state.hub.clone(),
+        state.reference.clone(),
+        state.settings.presence_timeout,
+        stop,
+    ));
+    let mut stream = tokio::time::timeout(Duration::from_secs(10), opening)
+        .await
+        .expect("the stream opens once the listener follows the log")
+        .unwrap();
+    let mut heard = false;
+    while let Some(message) = stream.next_within(Duration::from_secs(5)).await {
+        if message.kind == "player_joined" && message.data["handle"] == "bob" {
+            heard = true;
+            break;
+        }
+    }
+    assert!(heard, "Ann's stream heard that Bob joined");
+    let _ = stop_tx.send(true);
+    listening.await.unwrap();
+    serving.abort();
+}

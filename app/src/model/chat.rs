@@ -86,16 +86,23 @@ pub fn apply_to_list(list: &mut Vec<ChatSummary>, message: &Live) -> bool {
             list.sort_by_key(|c| std::cmp::Reverse((c.last_activity, c.chat_id)));
             true
         }
-        Live::Presence { player_id, online } => {
-            let mut changed = false;
-            for chat in list.iter_mut().filter(|c| c.other.id == *player_id) {
-                changed |= chat.online != *online;
-                chat.online = *online;
-            }
-            changed
-        }
+        Live::Presence(change) => set_online(list, |player| change.state_of(player)),
+        Live::Online(now) => set_online(list, |player| Some(now.contains(player))),
         _ => false,
     }
+}
+
+/// Sets each chat's `online` to what `state` says of its other member, if anything; returns
+/// whether any changed.
+fn set_online(list: &mut [ChatSummary], state: impl Fn(i64) -> Option<bool>) -> bool {
+    let mut changed = false;
+    for chat in list.iter_mut() {
+        if let Some(online) = state(chat.other.id) {
+            changed |= chat.online != online;
+            chat.online = online;
+        }
+    }
+    changed
 }
 
 /// One chat's unread count, for the header's total.
@@ -211,6 +218,7 @@ impl Thread {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::model::{OnlineNow, PresenceChange};
 
     fn at(secs: i64) -> DateTime<Utc> {
         DateTime::from_timestamp(1_800_000_000 + secs, 0).unwrap()
@@ -265,13 +273,20 @@ mod tests {
         ));
         assert_eq!(list.iter().map(|c| c.chat_id).collect::<Vec<_>>(), [2, 1]);
         assert!(list[0].online);
-        let offline = Live::Presence {
-            player_id: 11,
-            online: false,
-        };
+        let offline = Live::Presence(PresenceChange {
+            online: vec![12],
+            offline: vec![11],
+        });
         assert!(apply_to_list(&mut list, &offline));
         assert!(!list[0].online);
         assert!(!apply_to_list(&mut list, &offline));
+        // A stream's snapshot of who is online sets every chat.
+        let now = Live::Online(OnlineNow {
+            players: vec![11, 20],
+        });
+        assert!(apply_to_list(&mut list, &now));
+        assert!(list[0].online && !list[1].online);
+        assert!(!apply_to_list(&mut list, &now));
     }
 
     #[test]

@@ -14,17 +14,60 @@ pub struct PublicPlayer {
     pub home: Option<Home>,
 }
 
+/// The players whose presence changed, with their state now (the last change wins).
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PresenceChange {
+    pub online: Vec<i64>,
+    pub offline: Vec<i64>,
+}
+
+impl PresenceChange {
+    /// Whether `player` is in this change, and if so, online.
+    pub fn state_of(&self, player: i64) -> Option<bool> {
+        if self.online.contains(&player) {
+            Some(true)
+        } else if self.offline.contains(&player) {
+            Some(false)
+        } else {
+            None
+        }
+    }
+
+    /// Every player in the change with their state.
+    pub fn states(&self) -> impl Iterator<Item = (i64, bool)> + '_ {
+        let online = self.online.iter().map(|p| (*p, true));
+        online.chain(self.offline.iter().map(|p| (*p, false)))
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.online.is_empty() && self.offline.is_empty()
+    }
+}
+
+/// Every player online at one moment, in increasing id order.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct OnlineNow {
+    pub players: Vec<i64>,
+}
+
+impl OnlineNow {
+    pub fn contains(&self, player: i64) -> bool {
+        self.players.binary_search(&player).is_ok()
+    }
+}
+
 /// The `data:` of one SSE message: `{"kind": "...", "data": {...}}`.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(tag = "kind", content = "data", rename_all = "snake_case")]
 pub enum Live {
     PlayerJoined(PublicPlayer),
     PlayerUpdated(PublicPlayer),
-    /// A player came online (opened a stream) or went offline. Ephemeral: never replayed.
-    Presence {
-        player_id: i64,
-        online: bool,
-    },
+    /// Players who came online (opened a stream) or went offline since the last such
+    /// message: at most one a second on a stream. Ephemeral: never replayed.
+    Presence(PresenceChange),
+    /// Who is online now (everyone else is offline): a stream's first message, since presence
+    /// is never replayed. Ephemeral.
+    Online(OnlineNow),
     /// A chat changed for this player: a message arrived or was sent, or they read it.
     Chat(ChatSummary),
     /// The other member of a chat is typing. Ephemeral: never stored or replayed.

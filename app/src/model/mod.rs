@@ -21,7 +21,7 @@ pub use game::{
     Assigned, Award, DayPoints, GameView, Level, ProfileGame, Round, RoundClock, Task, Tasks,
     Weights, WeightsAdmin, WeightsChange,
 };
-pub use live::{Live, PublicPlayer};
+pub use live::{Live, OnlineNow, PresenceChange, PublicPlayer};
 pub use player::{
     apply_live, CitySuggestion, Home, MapPlayer, MapView, Me, PlaceKind, PlaceSuggestion, Profile,
 };

@@ -81,7 +81,7 @@ pub struct MapPlayer {
     pub online: bool,
 }
 
-/// Applies a live message to the list of markers; returns the entry that changed, if any.
+/// Applies a live message to the list of markers; returns the entries that changed.
 ///
 /// A player can come online before they are on the map (their tab is open while they choose
 /// a home): `online_off_map` keeps who is online among players not on it, so the marker they
@@ -90,7 +90,7 @@ pub fn apply_live(
     players: &mut Vec<MapPlayer>,
     online_off_map: &mut std::collections::HashSet<i64>,
     message: &super::Live,
-) -> Option<MapPlayer> {
+) -> Vec<MapPlayer> {
     use super::Live;
     match message {
         Live::PlayerJoined(p) | Live::PlayerUpdated(p) => {
@@ -99,27 +99,53 @@ pub fn apply_live(
                 Some(i) => players[i].online,
                 None => online_off_map.contains(&p.id),
             };
-            let player = MapPlayer::from_public(p, online)?;
+            let Some(player) = MapPlayer::from_public(p, online) else {
+                return Vec::new();
+            };
             online_off_map.remove(&p.id);
             match known {
                 Some(i) => players[i] = player.clone(),
                 None => players.push(player.clone()),
             }
-            Some(player)
+            vec![player]
         }
-        Live::Presence { player_id, online } => {
-            let Some(entry) = players.iter_mut().find(|e| e.id == *player_id) else {
-                if *online {
-                    online_off_map.insert(*player_id);
-                } else {
-                    online_off_map.remove(player_id);
+        Live::Presence(change) => {
+            let mut changed = Vec::new();
+            for (id, online) in change.states() {
+                match players.iter_mut().find(|e| e.id == id) {
+                    Some(entry) if entry.online != online => {
+                        entry.online = online;
+                        changed.push(entry.clone());
+                    }
+                    Some(_) => {}
+                    None if online => {
+                        online_off_map.insert(id);
+                    }
+                    None => {
+                        online_off_map.remove(&id);
+                    }
                 }
-                return None;
-            };
-            entry.online = *online;
-            Some(entry.clone())
+            }
+            changed
         }
-        _ => None,
+        Live::Online(now) => {
+            let on_map: std::collections::HashSet<i64> = players.iter().map(|p| p.id).collect();
+            *online_off_map = now
+                .players
+                .iter()
+                .copied()
+                .filter(|id| !on_map.contains(id))
+                .collect();
+            players
+                .iter_mut()
+                .filter(|entry| entry.online != now.contains(entry.id))
+                .map(|entry| {
+                    entry.online = !entry.online;
+                    entry.clone()
+                })
+                .collect()
+        }
+        _ => Vec::new(),
     }
 }
 
@@ -187,7 +213,7 @@ pub struct CitySuggestion {
 mod tests {
     use super::*;
 
-    use crate::model::{Live, PublicPlayer};
+    use crate::model::{Live, OnlineNow, PresenceChange, PublicPlayer};
 
     fn player(id: i64, city: &str) -> MapPlayer {
         MapPlayer {
@@ -216,33 +242,38 @@ mod tests {
         }
     }
 
+    fn presence(online: &[i64], offline: &[i64]) -> Live {
+        Live::Presence(PresenceChange {
+            online: online.to_vec(),
+            offline: offline.to_vec(),
+        })
+    }
+
     #[test]
     fn live_messages_update_the_markers() {
         let mut list = vec![player(1, "Lyon")];
         let mut off = std::collections::HashSet::new();
         let off = &mut off;
         let paris = public(&player(2, "Paris"));
-        assert!(apply_live(&mut list, off, &Live::PlayerJoined(paris)).is_some());
-        let online = Live::Presence {
-            player_id: 1,
-            online: true,
-        };
-        assert!(apply_live(&mut list, off, &online).unwrap().online);
+        assert_eq!(
+            apply_live(&mut list, off, &Live::PlayerJoined(paris)).len(),
+            1
+        );
+        let changed = apply_live(&mut list, off, &presence(&[1], &[]));
+        assert!(changed.len() == 1 && changed[0].online);
+        // Saying it again changes nothing.
+        assert!(apply_live(&mut list, off, &presence(&[1], &[])).is_empty());
         // A move keeps what the page knew of presence.
         let nice = public(&player(1, "Nice"));
-        let moved = apply_live(&mut list, off, &Live::PlayerUpdated(nice)).unwrap();
-        assert!(moved.online && moved.home.city == "Nice");
+        let moved = apply_live(&mut list, off, &Live::PlayerUpdated(nice));
+        assert!(moved[0].online && moved[0].home.city == "Nice");
         let cities: Vec<_> = list.iter().map(|p| (p.id, p.home.city.as_str())).collect();
         assert_eq!(cities, [(1, "Nice"), (2, "Paris")]);
         // A player without a home, or presence of an unknown player, changes nothing.
         let mut homeless = public(&player(3, "X"));
         homeless.home = None;
-        assert!(apply_live(&mut list, off, &Live::PlayerJoined(homeless)).is_none());
-        let stranger = Live::Presence {
-            player_id: 9,
-            online: true,
-        };
-        assert!(apply_live(&mut list, off, &stranger).is_none());
+        assert!(apply_live(&mut list, off, &Live::PlayerJoined(homeless)).is_empty());
+        assert!(apply_live(&mut list, off, &presence(&[9, 10], &[])).is_empty());
         assert_eq!(list.len(), 2);
         // ... but once they are placed, their marker says they are online.
         let placed = apply_live(
@@ -250,29 +281,33 @@ mod tests {
             off,
             &Live::PlayerUpdated(public(&player(9, "Oslo"))),
         );
-        assert!(placed.unwrap().online, "online before they had a home");
-        let gone = Live::Presence {
-            player_id: 10,
-            online: true,
-        };
-        apply_live(&mut list, off, &gone);
-        apply_live(
-            &mut list,
-            off,
-            &Live::Presence {
-                player_id: 10,
-                online: false,
-            },
-        );
+        assert!(placed[0].online, "online before they had a home");
+        apply_live(&mut list, off, &presence(&[], &[10]));
         let late = apply_live(
             &mut list,
             off,
             &Live::PlayerJoined(public(&player(10, "Rome"))),
         );
-        assert!(
-            !late.unwrap().online,
-            "went offline again before being placed"
-        );
+        assert!(!late[0].online, "went offline again before being placed");
+    }
+
+    #[test]
+    fn a_presence_snapshot_sets_every_marker() {
+        let mut list = vec![player(1, "Lyon"), player(2, "Paris"), player(3, "Nice")];
+        let mut off = std::collections::HashSet::from([7]);
+        apply_live(&mut list, &mut off, &presence(&[1, 2], &[]));
+        // Now 2 and 3 are online, and 8 (not on the map); 1 and 7 are not.
+        let now = Live::Online(OnlineNow {
+            players: vec![2, 3, 8],
+        });
+        let changed: Vec<_> = apply_live(&mut list, &mut off, &now)
+            .into_iter()
+            .map(|p| (p.id, p.online))
+            .collect();
+        assert_eq!(changed, [(1, false), (3, true)]);
+        let states: Vec<_> = list.iter().map(|p| (p.id, p.online)).collect();
+        assert_eq!(states, [(1, false), (2, true), (3, true)]);
+        assert_eq!(off, std::collections::HashSet::from([8]));
     }
 
     #[test]

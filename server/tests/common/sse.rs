@@ -3,8 +3,8 @@
 //! The wire format (fields, comments, every line ending) is read by the server's own client
 //! reader, `server::simulator::sse`, which the simulator and the benchmark use too; this adds
 //! what tests want on top. Each event's data is decoded as the `{"kind": ..., "data": ...}`
-//! envelope, panicking when it is not one. Presence messages are skipped unless asked for
-//! ([`SseClient::with_presence`]), and so are the dashboard projector's announcements, which
+//! envelope, panicking when it is not one. Presence messages (`presence`, and `online`, a
+//! stream's first message) are skipped unless asked for ([`SseClient::with_presence`]), and so are the dashboard projector's announcements, which
 //! come whenever it has counted something ([`SseClient::with_dashboard`]).
 //!
 //! Reads are cancel-safe (as that reader's are): a `next_within` that times out loses nothing
@@ -35,6 +35,11 @@ pub struct Message {
     pub data: Value,
     /// The event's data text exactly as received, to check what was sent at all.
     pub raw: String,
+}
+
+/// Whether a message of `kind` is about presence.
+fn is_presence(kind: &str) -> bool {
+    matches!(kind, "presence" | "online")
 }
 
 /// An open `GET /events` stream.
@@ -121,7 +126,7 @@ impl SseClient {
         while !self.ended {
             match self.stream.next().await {
                 Ok(Some(event)) => match decode(event) {
-                    message if message.kind == "presence" && !self.presence => {}
+                    message if is_presence(&message.kind) && !self.presence => {}
                     message if message.kind == "dashboard" && !self.dashboard => {}
                     message => return Some(message),
                 },

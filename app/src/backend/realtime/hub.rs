@@ -9,18 +9,26 @@
 //! A public event goes to every stream; an event for some players (a chat message, say) goes
 //! to their streams only, found through an index by player, without looking at anyone
 //! else's. One session may hold at most [`PER_SESSION`] streams at once.
+//!
+//! Presence is gathered, not forwarded: the hub keeps who is online (from every instance's
+//! announcements) and which players changed, and [`Hub::flush_presence`], called once a
+//! second, hands every stream one message naming them all. A thousand tabs opening at once
+//! cost each stream one message a second, not a thousand. A new stream is told who is online
+//! now ([`Hub::online_now`], read after subscribing, so that every change is either in it or
+//! in a later message).
 
 use std::{
-    collections::HashMap,
+    collections::{HashMap, HashSet},
     sync::{
         atomic::{AtomicBool, AtomicI64, Ordering},
         Arc, Mutex,
     },
 };
 
-use tokio::sync::mpsc;
+use tokio::sync::{mpsc, Notify};
 
 use super::Message;
+use crate::model::{Live, OnlineNow, PresenceChange};
 
 /// Events a stream may have queued before it counts as fallen behind.
 pub const QUEUE: usize = 256;
@@ -77,6 +85,26 @@ impl Streams {
     }
 }
 
+/// Who is online, as this instance heard it, and who changed since the streams were told.
+#[derive(Default)]
+struct Presence {
+    online: HashSet<i64>,
+    changed: HashSet<i64>,
+}
+
+impl Presence {
+    fn set(&mut self, player: i64, online: bool) {
+        let was = if online {
+            !self.online.insert(player)
+        } else {
+            self.online.remove(&player)
+        };
+        if was != online {
+            self.changed.insert(player);
+        }
+    }
+}
+
 /// A stream refused because its session has [`PER_SESSION`] open already.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct TooManyStreams;
@@ -99,6 +127,10 @@ pub struct Hub {
     /// In-process readers of every durable event, unbounded (see [`Hub::observe`]).
     observers: Mutex<Vec<mpsc::UnboundedSender<Arc<Message>>>>,
     listening: AtomicBool,
+    /// Whether the listener has taken its place in the log (see [`Hub::until_following`]).
+    following: AtomicBool,
+    follows: Notify,
+    presence: Mutex<Presence>,
     /// The newest durable event id published: where a stream cut to `resync` resumes.
     latest: AtomicI64,
     /// Names this instance in shared state (presence rows).
@@ -111,6 +143,9 @@ impl Default for Hub {
             streams: Mutex::default(),
             observers: Mutex::default(),
             listening: AtomicBool::new(false),
+            following: AtomicBool::new(false),
+            follows: Notify::new(),
+            presence: Mutex::default(),
             latest: AtomicI64::new(0),
             instance: format!("{:016x}", rand::random::<u64>()),
         }
@@ -245,6 +280,81 @@ impl Hub {
         }
         for id in gone {
             streams.remove(id);
+        }
+    }
+
+    /// Takes in presence changes announced by some instance.
+    pub fn record_presence(&self, change: &PresenceChange) {
+        let mut presence = self.presence();
+        for (player, online) in change.states() {
+            presence.set(player, online);
+        }
+    }
+
+    /// Replaces what this instance knows of presence with `online` (read from the database
+    /// when the listener connects: announcements made while it was away went unheard).
+    pub fn reset_presence(&self, online: Vec<i64>) {
+        let now: HashSet<i64> = online.into_iter().collect();
+        let mut presence = self.presence();
+        let gone: Vec<i64> = presence.online.difference(&now).copied().collect();
+        for player in gone {
+            presence.set(player, false);
+        }
+        for player in now {
+            presence.set(player, true);
+        }
+    }
+
+    /// Everyone online, as this instance knows it now.
+    pub fn online_now(&self) -> OnlineNow {
+        let mut players: Vec<i64> = self.presence().online.iter().copied().collect();
+        players.sort_unstable();
+        OnlineNow { players }
+    }
+
+    /// Hands every stream one message with the players whose presence changed since the last
+    /// call, in their state now; nothing when none did.
+    pub fn flush_presence(&self) {
+        let change = {
+            let mut presence = self.presence();
+            if presence.changed.is_empty() {
+                return;
+            }
+            let mut change = PresenceChange::default();
+            for player in std::mem::take(&mut presence.changed) {
+                if presence.online.contains(&player) {
+                    change.online.push(player);
+                } else {
+                    change.offline.push(player);
+                }
+            }
+            change.online.sort_unstable();
+            change.offline.sort_unstable();
+            change
+        };
+        self.publish(Arc::new(Message::ephemeral(&Live::Presence(change))));
+    }
+
+    fn presence(&self) -> std::sync::MutexGuard<'_, Presence> {
+        self.presence.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
+    /// Says that the listener has read where the log ends and publishes every event after it.
+    pub fn set_following(&self) {
+        self.following.store(true, Ordering::Release);
+        self.follows.notify_waiters();
+    }
+
+    /// Returns once the listener has taken its place in the log. A stream replays from the
+    /// log only after that: an event committed before the listener's starting point is not
+    /// published, so a replay read earlier could miss it.
+    pub async fn until_following(&self) {
+        loop {
+            let notified = self.follows.notified();
+            if self.following.load(Ordering::Acquire) {
+                return;
+            }
+            notified.await;
         }
     }
 
@@ -416,5 +526,76 @@ mod tests {
         hub.publish(event(1, true, vec![]));
         assert_eq!(kept.recv().await.unwrap().id, Some(1));
         assert_eq!(hub.open_streams(), 1);
+    }
+
+    fn change(online: &[i64], offline: &[i64]) -> PresenceChange {
+        PresenceChange {
+            online: online.to_vec(),
+            offline: offline.to_vec(),
+        }
+    }
+
+    fn presence_in(message: &Message) -> PresenceChange {
+        match serde_json::from_str(&message.data).unwrap() {
+            Live::Presence(change) => change,
+            other => panic!("not presence: {other:?}"),
+        }
+    }
+
+    #[tokio::test]
+    async fn presence_goes_out_gathered_with_the_last_state_of_each_player() {
+        let hub = Arc::new(Hub::default());
+        let mut s = hub.subscribe(1, "s".into());
+        // Fifty changes of one player and one of another: one message, the last state each.
+        for n in 0..50 {
+            hub.record_presence(&change(&[7], &[]));
+            hub.record_presence(&change(&[], &[7]));
+            if n == 10 {
+                hub.record_presence(&change(&[8], &[]));
+            }
+        }
+        hub.record_presence(&change(&[7], &[]));
+        assert!(s.rx.try_recv().is_err(), "nothing before the flush");
+        hub.flush_presence();
+        assert_eq!(presence_in(&s.recv().await.unwrap()), change(&[7, 8], &[]));
+        assert!(s.rx.try_recv().is_err(), "one message");
+        // Nothing changed since: nothing goes out.
+        hub.flush_presence();
+        hub.record_presence(&change(&[7], &[]));
+        hub.flush_presence();
+        assert!(s.rx.try_recv().is_err(), "no message without a change");
+        assert_eq!(hub.online_now().players, [7, 8]);
+    }
+
+    #[tokio::test]
+    async fn a_reset_announces_only_the_differences() {
+        let hub = Arc::new(Hub::default());
+        hub.record_presence(&change(&[1, 2, 3], &[]));
+        hub.flush_presence();
+        let mut s = hub.subscribe(9, "s".into());
+        assert_eq!(hub.online_now().players, [1, 2, 3]);
+        // While the listener was away, 1 left and 4 came.
+        hub.reset_presence(vec![4, 3, 2]);
+        hub.flush_presence();
+        assert_eq!(presence_in(&s.recv().await.unwrap()), change(&[4], &[1]));
+        assert_eq!(hub.online_now().players, [2, 3, 4]);
+    }
+
+    #[tokio::test]
+    async fn streams_wait_for_the_listener_to_follow_the_log() {
+        let hub = Arc::new(Hub::default());
+        let waiting = tokio::spawn({
+            let hub = hub.clone();
+            async move { hub.until_following().await }
+        });
+        tokio::task::yield_now().await;
+        assert!(!waiting.is_finished());
+        hub.set_following();
+        tokio::time::timeout(std::time::Duration::from_secs(1), waiting)
+            .await
+            .expect("woken")
+            .unwrap();
+        // Once following, no wait at all.
+        hub.until_following().await;
     }
 }

@@ -1,14 +1,19 @@
 //! Presence: a player is online while they have a live stream open on any instance, and for
 //! a grace period after the last one closes (a reload is not a departure). Each instance
 //! refreshes a row per connected player; a sweep turns players with no fresh row offline.
-//! Changes go out as ephemeral messages (no id, never replayed).
+//! Changes go to every instance on [`CHANNEL`] (no id, never replayed); each instance's hub
+//! gathers them and hands its streams one message a second (see [`super::hub`]).
 
 use std::time::Duration;
 
 use sqlx::PgPool;
 
-use super::{send_ephemeral, Message};
-use crate::{error::AppError, model::Live};
+use crate::{error::AppError, model::PresenceChange};
+
+/// The channel presence changes travel on, as JSON [`PresenceChange`]s.
+pub const CHANNEL: &str = "meridian_presence";
+/// Players named in one notification: a few kilobytes, well under NOTIFY's 8000-byte cap.
+const PER_NOTIFICATION: usize = 400;
 
 /// Marks `players` as seen by `instance` now; returns those who were offline until now.
 pub async fn seen(
@@ -58,11 +63,42 @@ pub async fn sweep(pool: &PgPool, timeout: Duration) -> Result<Vec<i64>, AppErro
     .await?)
 }
 
-/// Announces a change to every instance. Ephemeral: carries no id and is never stored.
-pub async fn announce(pool: &PgPool, player_id: i64, online: bool) -> Result<(), AppError> {
-    send_ephemeral(
-        pool,
-        &Message::ephemeral(&Live::Presence { player_id, online }),
+/// Every player online now (with a fresh row on some instance), in increasing id order.
+pub async fn online_now(pool: &PgPool, timeout: Duration) -> Result<Vec<i64>, AppError> {
+    Ok(sqlx::query_scalar!(
+        r#"select distinct player_id as "player_id!" from presence
+           where seen_at > now() - make_interval(secs => $1)
+           order by 1"#,
+        timeout.as_secs_f64()
     )
-    .await
+    .fetch_all(pool)
+    .await?)
+}
+
+/// Announces players who came online and went offline to every instance: a few
+/// notifications, however many players. Lost, by design, when no instance is listening; an
+/// instance that was not reads [`online_now`] when it listens again.
+pub async fn announce(pool: &PgPool, online: &[i64], offline: &[i64]) -> Result<(), AppError> {
+    let changes = online
+        .chunks(PER_NOTIFICATION)
+        .map(|players| PresenceChange {
+            online: players.to_vec(),
+            offline: Vec::new(),
+        })
+        .chain(
+            offline
+                .chunks(PER_NOTIFICATION)
+                .map(|players| PresenceChange {
+                    online: Vec::new(),
+                    offline: players.to_vec(),
+                }),
+        );
+    for change in changes {
+        let payload =
+            serde_json::to_string(&change).map_err(|e| AppError::internal("presence change", e))?;
+        sqlx::query!("select pg_notify($1, $2)", CHANNEL, payload)
+            .execute(pool)
+            .await?;
+    }
+    Ok(())
 }

@@ -52,9 +52,10 @@ pub fn LiveWorld(snapshot: Snapshot, head: u64, board_head: u64) -> impl IntoVie
                 // Someone was active: today's counts by country may have moved.
                 refresher.ask();
             }
-            Live::Presence { .. } | Live::PlayerJoined(_) | Live::PlayerUpdated(_) => {
-                refresher.ask()
-            }
+            Live::Presence(_)
+            | Live::Online(_)
+            | Live::PlayerJoined(_)
+            | Live::PlayerUpdated(_) => refresher.ask(),
             _ => {}
         });
         seen.set_value(last);

@@ -133,12 +133,11 @@ fn WorldMap(
             };
             let changed = players
                 .try_update(|list| {
-                    online_off_map
-                        .try_update_value(|off| apply_live(list, off, message))
-                        .flatten()
+                    online_off_map.try_update_value(|off| apply_live(list, off, message))
                 })
-                .flatten();
-            if let Some(player) = changed {
+                .flatten()
+                .unwrap_or_default();
+            for player in changed {
                 map.upsert(&player);
                 if new_id == Some(player.id)
                     && player.id != me_id
