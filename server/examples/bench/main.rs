@@ -25,6 +25,13 @@
 //! `--mode api` measures the public API: `GET` and `PUT` requests a second and the time from a
 //! progress write until the profile shows it (see `api.rs`): `--mode api --seconds 10`.
 //!
+//! `--mode ceiling --seconds 5` measures the raw commit ceiling of the event path with 1, 8
+//! and 32 writers, no server (see `ceiling.rs`).
+//!
+//! `--mode idle --clients 18000 --rate 2000` and `--mode storm --clients 5000 --seconds 10`
+//! measure many open streams: memory per idle stream, and presence when thousands connect at
+//! once (see `streams.rs`).
+//!
 //! `--mode chat` measures a chat message from send to delivery instead: `--pairs` pairs of
 //! players, each with a chat and both players on a live stream; `--rate` messages a second in
 //! all, sent through `POST /api/chat/send` by alternating senders (each sender stays under the
@@ -51,8 +58,10 @@ use sqlx::{postgres::PgListener, PgPool};
 use tokio::{process::Command, sync::Barrier};
 
 mod api;
+mod ceiling;
 mod leaderboard;
 mod projector;
+mod streams;
 
 struct Args {
     mode: String,
@@ -103,7 +112,7 @@ fn args() -> Args {
             "--sample" => args.sample = value.parse().expect("--sample SECONDS"),
             "--backlog" => args.backlog = value.parse().expect("--backlog N"),
             other => panic!(
-                "unknown flag {other} (use --mode events|chat|leaderboard|projector|api, --clients, --pairs, \
+                "unknown flag {other} (use --mode events|chat|leaderboard|projector|api|ceiling|idle|storm, --clients, --pairs, \
                  --rate, --seconds, --binary, --players, --rows, --reads, --awards, --sample, --backlog)"
             ),
         }
@@ -302,7 +311,12 @@ async fn main() {
         "leaderboard" => leaderboard::run(args).await,
         "projector" => projector::run(args).await,
         "api" => api::run(args).await,
-        other => panic!("unknown mode {other} (events, chat, leaderboard, projector or api)"),
+        "ceiling" => ceiling::run(args).await,
+        "idle" => streams::idle(args).await,
+        "storm" => streams::storm(args).await,
+        other => panic!(
+            "unknown mode {other} (events, chat, leaderboard, projector, api, ceiling, idle or storm)"
+        ),
     }
 }
 
