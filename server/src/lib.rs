@@ -3,6 +3,7 @@
 //! [`start`] on port 0.
 
 pub mod api;
+pub mod assets;
 pub mod config;
 pub mod guard;
 pub mod housekeeping;
@@ -39,6 +40,7 @@ use app::{
 use axum::{
     body::Body,
     extract::Request,
+    handler::Handler,
     middleware::{self, Next},
     response::Response,
     routing::get,
@@ -74,7 +76,8 @@ pub enum StartError {
 }
 
 /// Leptos' options from the environment cargo-leptos sets, with this project's defaults when
-/// the binary runs on its own (tests, a plain `cargo run`).
+/// the binary runs on its own (tests, a plain `cargo run`). The bundle's hashed names are used
+/// when the hash file beside the binary describes the site ([`assets::use_hash_file`]).
 pub fn leptos_options(addr: SocketAddr) -> Result<LeptosOptions, StartError> {
     let mut options = get_configuration(None)
         .map_err(|e| StartError::Leptos(e.to_string()))?
@@ -83,6 +86,7 @@ pub fn leptos_options(addr: SocketAddr) -> Result<LeptosOptions, StartError> {
         options.output_name = "meridian".into();
     }
     options.site_addr = addr;
+    assets::use_hash_file(&mut options);
     Ok(options)
 }
 
@@ -122,6 +126,13 @@ pub fn router(state: AppState, supervisor: Supervisor) -> Router {
         let options = state.leptos_options.clone();
         move || shell(options.clone())
     };
+    // The site's files (the bundle, `public/`) with the lifetime each may be cached for.
+    let files =
+        leptos_axum::file_and_error_handler_with_context::<AppState, _>(context.clone(), shell)
+            .layer(middleware::from_fn_with_state(
+                Arc::new(assets::Bundle::of(&state.leptos_options)),
+                assets::cache_control,
+            ));
     Router::new()
         .leptos_routes_with_context(&state, routes, context.clone(), page)
         .route("/events", get(sse::events))
@@ -131,10 +142,7 @@ pub fn router(state: AppState, supervisor: Supervisor) -> Router {
         .merge(api::routes(state.clone()))
         .route_layer(middleware::from_fn(metrics::track))
         // Unknown paths render the app's 404 page, which needs the state like any page.
-        .fallback(leptos_axum::file_and_error_handler_with_context::<
-            AppState,
-            _,
-        >(context, shell))
+        .fallback(files)
         .layer(middleware::from_fn(server_fn_status))
         .layer(middleware::from_fn(metrics::track_unmatched))
         .layer(middleware::from_fn(requests::readable))

@@ -1,7 +1,7 @@
 //! The document shell and the router. What pages share lives in `session` and `page`.
 
 use leptos::prelude::*;
-use leptos_meta::{provide_meta_context, MetaTags, Stylesheet, Title};
+use leptos_meta::{provide_meta_context, HashedStylesheet, MetaTags, Title};
 use leptos_router::{
     components::{Route, Router, Routes},
     path, SsrMode,
@@ -24,7 +24,9 @@ use super::{
 };
 
 /// The HTML document around the app. Leaflet's script loads before the hydration scripts:
-/// the map binds its global `L`.
+/// the map binds its global `L`. The app's stylesheet and the bundle go by the names in the
+/// hash file when `options.hash_files` is on (the server decides: `server::assets`), else by
+/// their plain names; the stylesheet follows Leaflet's, so its rules win.
 pub fn shell(options: LeptosOptions) -> impl IntoView {
     view! {
         <!DOCTYPE html>
@@ -34,6 +36,7 @@ pub fn shell(options: LeptosOptions) -> impl IntoView {
                 <meta name="viewport" content="width=device-width, initial-scale=1" />
                 <link rel="icon" href="/favicon.svg" type="image/svg+xml" />
                 <link rel="stylesheet" href="/leaflet/leaflet.css" />
+                <HashedStylesheet options=options.clone() id="leptos" />
                 <script src="/leaflet/leaflet.js"></script>
                 <AutoReload options=options.clone() />
                 <HydrationScripts options />
@@ -63,7 +66,6 @@ pub fn App() -> impl IntoView {
     });
 
     view! {
-        <Stylesheet id="leptos" href="/pkg/meridian.css" />
         <Title text="Meridian" />
         <Router>
             <Header />

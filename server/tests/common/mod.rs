@@ -349,11 +349,21 @@ pub async fn error_of(response: Response) -> (u16, Value) {
 /// Starts the `meridian` binary on `port` against `database_url` and waits until it is ready.
 /// Dropping the child kills it.
 pub async fn start_binary(database_url: &str, port: u16) -> tokio::process::Child {
+    start_binary_with(database_url, port, &[]).await
+}
+
+/// [`start_binary`] with more environment variables (`LEPTOS_SITE_ROOT`, …).
+pub async fn start_binary_with(
+    database_url: &str,
+    port: u16,
+    env: &[(&str, &str)],
+) -> tokio::process::Child {
     let child = tokio::process::Command::new(env!("CARGO_BIN_EXE_meridian"))
         .env("DATABASE_URL", database_url)
         .env("LEPTOS_SITE_ADDR", format!("127.0.0.1:{port}"))
         .env("MERIDIAN_TILE_URL", "")
         .env("RUST_LOG", "warn")
+        .envs(env.iter().copied())
         .stdout(std::process::Stdio::null())
         .kill_on_drop(true)
         .spawn()

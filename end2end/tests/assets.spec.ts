@@ -1,0 +1,51 @@
+import { expect, test, type Response } from "@playwright/test";
+import { startInstance } from "./helpers";
+
+/**
+ * The bundle as cargo-leptos builds it with `hash-files`: pages name its files by their
+ * content's hash, and the browser gets them compressed with a year's immutable lifetime, from
+ * the suite's server and from an instance started straight from the binary (as the scripts and
+ * the two-instance tests do). server/tests/assets.rs checks the rules on a site of its own.
+ */
+
+const HASHED = /\/pkg\/meridian\.[A-Za-z0-9_-]{22}\.(?:js|wasm|css)/g;
+
+/** The bundle's file names a page's HTML mentions, sorted. */
+function bundleIn(html: string): string[] {
+  return [...new Set(html.match(HASHED) ?? [])].sort();
+}
+
+test("the bundle goes by hashed names, compressed and cached for a year @smoke", async ({ page }) => {
+  const bundle = new Map<string, Response>();
+  page.on("response", (response) => {
+    const { pathname } = new URL(response.url());
+    if (pathname.startsWith("/pkg/")) bundle.set(pathname, response);
+  });
+  const html = await (await page.goto("/"))!.text();
+  const named = bundleIn(html);
+  expect(named.map((file) => file.split(".").pop()).sort()).toEqual(["css", "js", "wasm"]);
+
+  // The page loads exactly what it names, each compressed and immutable.
+  await expect.poll(() => [...bundle.keys()].sort()).toEqual(named);
+  for (const [file, response] of bundle) {
+    expect(response.status(), file).toBe(200);
+    const headers = await response.allHeaders();
+    expect(headers["cache-control"], file).toBe("public, max-age=31536000, immutable");
+    expect(headers["content-encoding"], file).toMatch(/^(br|gzip)$/);
+  }
+  // Leaflet, from public/, may be kept an hour.
+  const leaflet = await page.request.get("/leaflet/leaflet.js");
+  expect(leaflet.headers()["cache-control"]).toBe("public, max-age=3600");
+});
+
+test("an instance started from the binary names the same bundle @smoke", async ({ request }) => {
+  const suite = bundleIn(await (await request.get("/signin")).text());
+  expect(suite).toHaveLength(3);
+  const instance = await startInstance();
+  try {
+    const own = bundleIn(await (await request.get(`${instance.baseURL}/signin`)).text());
+    expect(own).toEqual(suite);
+  } finally {
+    await instance.stop();
+  }
+});
