@@ -1,5 +1,6 @@
-//! The presence tasks: while players have streams open on this instance, refresh their rows,
-//! and sweep players whose last row went stale and announce them offline ([`run`]); once a
+//! The presence tasks: mark players who opened their first stream here online in one query
+//! every 200 ms, refresh the rows of everyone with a stream here, and sweep players whose last
+//! row went stale and announce them offline ([`run`]); once a
 //! second, hand this instance's streams the presence changes the hub gathered ([`flush`]). Any instance may sweep;
 //! two sweeping at once announce a departure at most twice, which the hub takes in its
 //! stride (it sets a state, it does not count).
@@ -14,19 +15,33 @@ use tokio::sync::watch;
 
 /// How often streams hear of presence changes, at most.
 pub const FLUSH: Duration = Duration::from_secs(1);
+/// How often players who just opened their first stream here are marked online.
+pub const ARRIVALS: Duration = Duration::from_millis(200);
 
-/// Refreshes and sweeps presence every third of the timeout.
+/// Marks players whose first stream here just opened as seen, every [`ARRIVALS`]; refreshes
+/// everyone connected here and sweeps every third of the timeout.
 pub async fn run(state: AppState, mut stop: watch::Receiver<bool>) {
-    let mut tick = tokio::time::interval(state.settings.presence_timeout / 3);
+    let mut rounds = tokio::time::interval(state.settings.presence_timeout / 3);
+    let mut arrivals = tokio::time::interval(ARRIVALS);
+    arrivals.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
     loop {
-        tokio::select! {
-            _ = tick.tick() => {}
+        let done = tokio::select! {
+            _ = rounds.tick() => round(&state).await,
+            _ = arrivals.tick() => arrived(&state).await,
             _ = stop.changed() => return,
-        }
-        if let Err(err) = round(&state).await {
+        };
+        if let Err(err) = done {
             tracing::warn!(%err, "presence round failed");
         }
     }
+}
+
+/// Announces online the players who arrived here and were offline everywhere.
+async fn arrived(state: &AppState) -> Result<(), app::error::AppError> {
+    let players = state.hub.take_arrivals();
+    let timeout = state.settings.presence_timeout;
+    let online = presence::seen(&state.pool, state.hub.instance(), &players, timeout).await?;
+    presence::announce(&state.pool, &online, &[]).await
 }
 
 /// Hands the streams what the hub gathered, every [`FLUSH`]. Never waits on the database,

@@ -21,7 +21,7 @@ use std::{collections::VecDeque, convert::Infallible, time::Duration};
 
 use app::{
     backend::{
-        realtime::{hub::Ended, log, presence, Message, Subscription},
+        realtime::{hub::Ended, log, Message, Subscription},
         sessions, AppState,
     },
     error::AppError,
@@ -102,14 +102,12 @@ async fn open(
 
     let (subscription, player) = match player {
         Some((player, session)) => {
+            // The presence task marks the player online within a moment (one query for
+            // everyone who arrived meanwhile).
             let subscription = state
                 .hub
                 .subscribe_limited(player, session)
                 .map_err(|_| AppError::TooManyStreams)?;
-            let timeout = state.settings.presence_timeout;
-            let instance = state.hub.instance();
-            let arrived = presence::seen(&state.pool, instance, &[player], timeout).await?;
-            presence::announce(&state.pool, &arrived, &[]).await?;
             (subscription, player)
         }
         None => (state.hub.subscribe(SPECTATOR, String::new()), SPECTATOR),

@@ -128,22 +128,30 @@ async fn the_map_says_who_is_online() {
         .await;
     }
     let _stream = SseClient::connect(&app.url("/events"), &b, None).await;
-    let map: serde_json::Value = app.get_fn(&a, "map/view", &[]).await.json().await.unwrap();
-    let online: Vec<(String, bool)> = map["players"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|p| {
-            (
-                p["handle"].as_str().unwrap().to_owned(),
-                p["online"].as_bool().unwrap(),
-            )
-        })
-        .collect();
-    assert_eq!(
-        online,
-        [("anna".to_owned(), false), ("bert".to_owned(), true)]
-    );
+    // Within a moment of the stream's opening (the presence task marks arrivals in rounds).
+    let started = tokio::time::Instant::now();
+    loop {
+        let map: serde_json::Value = app.get_fn(&a, "map/view", &[]).await.json().await.unwrap();
+        let online: Vec<(String, bool)> = map["players"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|p| {
+                (
+                    p["handle"].as_str().unwrap().to_owned(),
+                    p["online"].as_bool().unwrap(),
+                )
+            })
+            .collect();
+        if online == [("anna".to_owned(), false), ("bert".to_owned(), true)] {
+            break;
+        }
+        assert!(
+            started.elapsed() < Duration::from_secs(3),
+            "Bert is not online on the map: {online:?}"
+        );
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
 }
 
 /// Who a stream says is online: its first message sets everyone, later ones change some.

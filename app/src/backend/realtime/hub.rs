@@ -13,7 +13,8 @@
 //! Presence is gathered, not forwarded: the hub keeps who is online (from every instance's
 //! announcements) and which players changed, and [`Hub::flush_presence`], called once a
 //! second, hands every stream one message naming them all. A thousand tabs opening at once
-//! cost each stream one message a second, not a thousand. A new stream is told who is online
+//! cost each stream one message a second, not a thousand, and the database one query for
+//! their arrival every [`take_arrivals`](Hub::take_arrivals) round, not one per tab. A new stream is told who is online
 //! now ([`Hub::online_now`], read after subscribing, so that every change is either in it or
 //! in a later message).
 
@@ -90,6 +91,8 @@ impl Streams {
 struct Presence {
     online: HashSet<i64>,
     changed: HashSet<i64>,
+    /// Players whose first stream here opened since [`Hub::take_arrivals`] was last called.
+    arrived: Vec<i64>,
 }
 
 impl Presence {
@@ -228,6 +231,9 @@ impl Hub {
                 return Err(TooManyStreams);
             }
         }
+        if player != 0 && !streams.by_player.contains_key(&player) {
+            self.presence().arrived.push(player);
+        }
         let id = streams.insert(Slot {
             player,
             session,
@@ -303,6 +309,12 @@ impl Hub {
         for player in now {
             presence.set(player, true);
         }
+    }
+
+    /// The players whose first stream on this instance opened since the last call: the
+    /// presence task marks them seen in one query, however many arrive at once.
+    pub fn take_arrivals(&self) -> Vec<i64> {
+        std::mem::take(&mut self.presence().arrived)
     }
 
     /// Everyone online, as this instance knows it now.
@@ -579,6 +591,22 @@ mod tests {
         hub.flush_presence();
         assert_eq!(presence_in(&s.recv().await.unwrap()), change(&[4], &[1]));
         assert_eq!(hub.online_now().players, [2, 3, 4]);
+    }
+
+    #[test]
+    fn a_players_first_stream_here_is_an_arrival() {
+        let hub = Arc::new(Hub::default());
+        let first = hub.subscribe(1, "a".into());
+        let _second = hub.subscribe(1, "b".into());
+        let _spectator = hub.subscribe(0, String::new());
+        let _other = hub.subscribe(2, "c".into());
+        assert_eq!(hub.take_arrivals(), [1, 2]);
+        assert!(hub.take_arrivals().is_empty());
+        // Back after all their streams had closed: an arrival again.
+        drop(first);
+        drop(_second);
+        let _again = hub.subscribe(1, "a".into());
+        assert_eq!(hub.take_arrivals(), [1]);
     }
 
     #[tokio::test]
