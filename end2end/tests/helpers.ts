@@ -195,7 +195,10 @@ export async function startInstance(env: Record<string, string> = {}): Promise<I
  * whose world must move only with what they do: the suite's other tests sign players up and
  * write all the time. `env` may set any of the server's variables.
  */
-export async function ownWorld(name: string, env: Record<string, string> = {}): Promise<Instance> {
+export async function ownWorld(
+  name: string,
+  env: Record<string, string> = {},
+): Promise<Instance & { databaseURL: string }> {
   const adminUrl = process.env.DATABASE_URL ?? "";
   const database = `meridian_e2e_${name}_${process.pid}_${Date.now()}`;
   const admin = new pg.Client({ connectionString: adminUrl });
@@ -213,6 +216,8 @@ export async function ownWorld(name: string, env: Record<string, string> = {}): 
   });
   return {
     baseURL: instance.baseURL,
+    // Its database, for tests that seed it.
+    databaseURL: url.toString(),
     async stop() {
       await instance.stop();
       const admin = new pg.Client({ connectionString: adminUrl });

@@ -4,23 +4,53 @@ use leptos::prelude::*;
 
 use crate::{
     error::AppError,
-    model::{MapView, PlaceSuggestion},
+    model::{MapSlice, MapView, PlaceSuggestion},
 };
 
-/// The tile settings and every player with a home. Signed-in players only.
+/// The tile settings, the bounds of every home and the whole world's clusters at the first
+/// zoom. Signed-in players only.
 #[server(endpoint = "map/view", input = server_fn::codec::GetUrl)]
 pub async fn load_map() -> Result<MapView, AppError> {
-    use crate::backend::{players, realtime::log, sessions, state};
-    sessions::require_player().await?;
+    use crate::{
+        backend::{map, realtime::log, sessions, state},
+        model::{Bounds, Viewport},
+    };
+    let me = sessions::require_player().await?;
     let state = state()?;
     // The cursor first: an event committed while the players are read is then replayed.
     let cursor = log::latest_id(&state.pool).await?;
+    let world = Viewport {
+        bounds: Bounds::WORLD,
+        zoom: MapView::FIRST_ZOOM,
+    };
     Ok(MapView {
         tile_url: state.settings.tile_url.clone(),
         tile_attribution: state.settings.tile_attribution.clone(),
-        players: players::on_map(&state.pool, state.settings.presence_timeout).await?,
+        everyone: map::everyone(&state.pool).await?,
+        slice: map::view(&state.pool, state.settings.presence_timeout, me, world).await?,
         cursor,
     })
+}
+
+/// What the map shows of one view: clusters where many players share it, players one by one
+/// where few do or from street level on. `west` east of `east` is a view across the
+/// antimeridian. Signed-in players only.
+#[server(endpoint = "map/clusters", input = server_fn::codec::GetUrl)]
+pub async fn load_view(
+    south: f64,
+    west: f64,
+    north: f64,
+    east: f64,
+    zoom: i64,
+) -> Result<MapSlice, AppError> {
+    use crate::{
+        backend::{map, sessions, state},
+        model::rules,
+    };
+    let me = sessions::require_player().await?;
+    let viewport = rules::viewport(south, west, north, east, zoom)?;
+    let state = state()?;
+    map::view(&state.pool, state.settings.presence_timeout, me, viewport).await
 }
 
 /// Countries, regions and cities whose name starts with `q`, for the map's place search.

@@ -10,6 +10,7 @@ pub mod dashboard;
 pub mod db;
 pub mod error;
 pub mod game;
+pub mod map;
 pub mod places;
 pub mod players;
 pub mod realtime;

@@ -8,7 +8,7 @@ use sqlx::PgPool;
 use super::places;
 use crate::{
     error::AppError,
-    model::{rules, Home, MapPlayer, Me, Profile},
+    model::{rules, Home, Me, Profile},
 };
 
 /// The signed-in player with their home.
@@ -91,44 +91,6 @@ pub async fn profile(
         countries_talked_to: row.countries_talked_to,
         chat_id: row.chat_id,
     })
-}
-
-/// Every player with a home, at their city's centre, and whether they are online (seen
-/// within `presence_timeout`).
-pub async fn on_map(pool: &PgPool, presence_timeout: Duration) -> Result<Vec<MapPlayer>, AppError> {
-    let rows = sqlx::query!(
-        r#"select p.id, p.handle, p.display_name,
-                  h.city_id as "city_id!", h.city as "city!", h.region as "region!",
-                  h.country_code as "country_code!", h.country as "country!",
-                  h.lat as "lat!", h.lon as "lon!",
-                  exists (select 1 from presence pr
-                          where pr.player_id = p.id
-                            and pr.seen_at > now() - make_interval(secs => $1)) as "online!"
-           from players p
-           join city_places h on h.city_id = p.home_city_id
-           order by p.id"#,
-        presence_timeout.as_secs_f64()
-    )
-    .fetch_all(pool)
-    .await?;
-    Ok(rows
-        .into_iter()
-        .map(|r| MapPlayer {
-            id: r.id,
-            handle: r.handle,
-            display_name: r.display_name,
-            home: Home {
-                city_id: r.city_id,
-                city: r.city,
-                region: r.region,
-                country_code: r.country_code,
-                country: r.country,
-                lat: r.lat,
-                lon: r.lon,
-            },
-            online: r.online,
-        })
-        .collect())
 }
 
 /// Sets the home from the browser's reported position: the city it snaps to, refused when

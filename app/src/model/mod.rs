@@ -6,6 +6,7 @@ pub mod chat;
 pub mod dashboard;
 pub mod game;
 pub mod live;
+pub mod map;
 pub mod player;
 pub mod rules;
 pub mod world;
@@ -22,7 +23,9 @@ pub use game::{
     Weights, WeightsAdmin, WeightsChange,
 };
 pub use live::{Live, OnlineNow, PresenceChange, PublicPlayer};
+pub use map::{Bounds, Cluster, MapSlice, Viewport};
 pub use player::{
-    apply_live, CitySuggestion, Home, MapPlayer, MapView, Me, PlaceKind, PlaceSuggestion, Profile,
+    apply_live, moves_the_map, CitySuggestion, Home, MapPlayer, MapView, Me, PlaceKind,
+    PlaceSuggestion, Profile,
 };
 pub use world::{CountryActivity, WorldActivity};

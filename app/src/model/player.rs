@@ -81,72 +81,55 @@ pub struct MapPlayer {
     pub online: bool,
 }
 
-/// Applies a live message to the list of markers; returns the entries that changed.
-///
-/// A player can come online before they are on the map (their tab is open while they choose
-/// a home): `online_off_map` keeps who is online among players not on it, so the marker they
-/// get later starts in the right state.
-pub fn apply_live(
-    players: &mut Vec<MapPlayer>,
-    online_off_map: &mut std::collections::HashSet<i64>,
-    message: &super::Live,
-) -> Vec<MapPlayer> {
+/// Applies a live message to the players the map shows one by one; returns the entries that
+/// changed. A player not shown (out of view, or in a cluster) changes nothing here: the page
+/// asks for its view again, and the answer places them.
+pub fn apply_live(players: &mut [MapPlayer], message: &super::Live) -> Vec<MapPlayer> {
     use super::Live;
     match message {
         Live::PlayerJoined(p) | Live::PlayerUpdated(p) => {
-            let known = players.iter().position(|e| e.id == p.id);
-            let online = match known {
-                Some(i) => players[i].online,
-                None => online_off_map.contains(&p.id),
-            };
-            let Some(player) = MapPlayer::from_public(p, online) else {
+            let Some(entry) = players.iter_mut().find(|e| e.id == p.id) else {
                 return Vec::new();
             };
-            online_off_map.remove(&p.id);
-            match known {
-                Some(i) => players[i] = player.clone(),
-                None => players.push(player.clone()),
-            }
-            vec![player]
-        }
-        Live::Presence(change) => {
-            let mut changed = Vec::new();
-            for (id, online) in change.states() {
-                match players.iter_mut().find(|e| e.id == id) {
-                    Some(entry) if entry.online != online => {
-                        entry.online = online;
-                        changed.push(entry.clone());
-                    }
-                    Some(_) => {}
-                    None if online => {
-                        online_off_map.insert(id);
-                    }
-                    None => {
-                        online_off_map.remove(&id);
-                    }
+            match MapPlayer::from_public(p, entry.online) {
+                Some(player) if player != *entry => {
+                    *entry = player.clone();
+                    vec![player]
                 }
+                // Homeless now (no such change exists) or the same: keep the marker.
+                _ => Vec::new(),
             }
-            changed
         }
-        Live::Online(now) => {
-            let on_map: std::collections::HashSet<i64> = players.iter().map(|p| p.id).collect();
-            *online_off_map = now
-                .players
-                .iter()
-                .copied()
-                .filter(|id| !on_map.contains(id))
-                .collect();
-            players
-                .iter_mut()
-                .filter(|entry| entry.online != now.contains(entry.id))
-                .map(|entry| {
-                    entry.online = !entry.online;
+        Live::Presence(change) => players
+            .iter_mut()
+            .filter_map(|entry| {
+                let online = change.state_of(entry.id)?;
+                (entry.online != online).then(|| {
+                    entry.online = online;
                     entry.clone()
                 })
-                .collect()
-        }
+            })
+            .collect(),
+        Live::Online(now) => players
+            .iter_mut()
+            .filter(|entry| entry.online != now.contains(entry.id))
+            .map(|entry| {
+                entry.online = !entry.online;
+                entry.clone()
+            })
+            .collect(),
         _ => Vec::new(),
     }
+}
+
+/// Whether a live message may change what the map shows (counts, markers): the page then asks
+/// for its view again.
+pub fn moves_the_map(message: &super::Live) -> bool {
+    use super::Live;
+    matches!(
+        message,
+        Live::PlayerJoined(_) | Live::PlayerUpdated(_) | Live::Presence(_) | Live::Online(_)
+    )
 }
 
 /// Everything the map page needs in one answer.
@@ -155,9 +138,19 @@ pub struct MapView {
     /// Leaflet tile URL template; empty when the map runs without tiles.
     pub tile_url: String,
     pub tile_attribution: String,
-    pub players: Vec<MapPlayer>,
+    /// The homes of every player (no wrapping): "Show everyone" frames them.
+    pub everyone: Option<super::Bounds>,
+    /// The whole world at [`FIRST_ZOOM`](MapView::FIRST_ZOOM), for the first paint; the page
+    /// asks for its own view once it has one.
+    #[serde(flatten)]
+    pub slice: super::MapSlice,
     /// The newest event id when the players were read: the live stream resumes from here.
     pub cursor: i64,
+}
+
+impl MapView {
+    /// The zoom of the first answer's clusters: the world on a page-wide map.
+    pub const FIRST_ZOOM: u8 = 2;
 }
 
 /// What a place search found: a city, a region or a country, with its centre.
@@ -251,63 +244,43 @@ mod tests {
 
     #[test]
     fn live_messages_update_the_markers() {
-        let mut list = vec![player(1, "Lyon")];
-        let mut off = std::collections::HashSet::new();
-        let off = &mut off;
-        let paris = public(&player(2, "Paris"));
-        assert_eq!(
-            apply_live(&mut list, off, &Live::PlayerJoined(paris)).len(),
-            1
-        );
-        let changed = apply_live(&mut list, off, &presence(&[1], &[]));
+        let mut list = vec![player(1, "Lyon"), player(2, "Paris")];
+        let changed = apply_live(&mut list, &presence(&[1], &[]));
         assert!(changed.len() == 1 && changed[0].online);
         // Saying it again changes nothing.
-        assert!(apply_live(&mut list, off, &presence(&[1], &[])).is_empty());
+        assert!(apply_live(&mut list, &presence(&[1], &[])).is_empty());
         // A move keeps what the page knew of presence.
         let nice = public(&player(1, "Nice"));
-        let moved = apply_live(&mut list, off, &Live::PlayerUpdated(nice));
+        let moved = apply_live(&mut list, &Live::PlayerUpdated(nice.clone()));
         assert!(moved[0].online && moved[0].home.city == "Nice");
+        assert!(apply_live(&mut list, &Live::PlayerUpdated(nice)).is_empty());
         let cities: Vec<_> = list.iter().map(|p| (p.id, p.home.city.as_str())).collect();
         assert_eq!(cities, [(1, "Nice"), (2, "Paris")]);
-        // A player without a home, or presence of an unknown player, changes nothing.
-        let mut homeless = public(&player(3, "X"));
-        homeless.home = None;
-        assert!(apply_live(&mut list, off, &Live::PlayerJoined(homeless)).is_empty());
-        assert!(apply_live(&mut list, off, &presence(&[9, 10], &[])).is_empty());
+        // A player not shown one by one, or presence of one, changes nothing here (the page
+        // asks for its view again).
+        let oslo = Live::PlayerJoined(public(&player(9, "Oslo")));
+        assert!(apply_live(&mut list, &oslo).is_empty());
+        assert!(apply_live(&mut list, &presence(&[9, 10], &[])).is_empty());
         assert_eq!(list.len(), 2);
-        // ... but once they are placed, their marker says they are online.
-        let placed = apply_live(
-            &mut list,
-            off,
-            &Live::PlayerUpdated(public(&player(9, "Oslo"))),
-        );
-        assert!(placed[0].online, "online before they had a home");
-        apply_live(&mut list, off, &presence(&[], &[10]));
-        let late = apply_live(
-            &mut list,
-            off,
-            &Live::PlayerJoined(public(&player(10, "Rome"))),
-        );
-        assert!(!late[0].online, "went offline again before being placed");
+        assert!(moves_the_map(&oslo) && moves_the_map(&presence(&[9], &[])));
+        assert!(!moves_the_map(&Live::Resync));
     }
 
     #[test]
     fn a_presence_snapshot_sets_every_marker() {
         let mut list = vec![player(1, "Lyon"), player(2, "Paris"), player(3, "Nice")];
-        let mut off = std::collections::HashSet::from([7]);
-        apply_live(&mut list, &mut off, &presence(&[1, 2], &[]));
-        // Now 2 and 3 are online, and 8 (not on the map); 1 and 7 are not.
+        apply_live(&mut list, &presence(&[1, 2], &[]));
+        // Now 2 and 3 are online, and 8 (not on the map); 1 is not.
         let now = Live::Online(OnlineNow {
             players: vec![2, 3, 8],
         });
-        let changed: Vec<_> = apply_live(&mut list, &mut off, &now)
+        let changed: Vec<_> = apply_live(&mut list, &now)
             .into_iter()
             .map(|p| (p.id, p.online))
             .collect();
         assert_eq!(changed, [(1, false), (3, true)]);
         let states: Vec<_> = list.iter().map(|p| (p.id, p.online)).collect();
         assert_eq!(states, [(1, false), (2, true), (3, true)]);
-        assert_eq!(off, std::collections::HashSet::from([8]));
     }
 
     #[test]

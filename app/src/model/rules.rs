@@ -159,6 +159,56 @@ pub fn position(lat: f64, lon: f64) -> Result<(f64, f64), AppError> {
     Ok((lat, lon))
 }
 
+/// A map view: latitudes within ±90 with `south` at most `north`, longitudes within ±180,
+/// and a zoom from 0 to [`MAX_ZOOM`](super::map::MAX_ZOOM). A `west` east of `east` is a view
+/// across the antimeridian (GeoJSON's convention), which wraps.
+pub fn viewport(
+    south: f64,
+    west: f64,
+    north: f64,
+    east: f64,
+    zoom: i64,
+) -> Result<super::Viewport, AppError> {
+    use super::map::{Bounds, Viewport, MAX_ZOOM};
+    for (field, value) in [("south", south), ("north", north)] {
+        if !value.is_finite() || !(-90.0..=90.0).contains(&value) {
+            return Err(AppError::invalid(
+                field,
+                format!("{field} must be a latitude between -90 and 90 degrees."),
+            ));
+        }
+    }
+    for (field, value) in [("west", west), ("east", east)] {
+        if !value.is_finite() || !(-180.0..=180.0).contains(&value) {
+            return Err(AppError::invalid(
+                field,
+                format!("{field} must be a longitude between -180 and 180 degrees."),
+            ));
+        }
+    }
+    if south > north {
+        return Err(AppError::invalid(
+            "north",
+            "north must not be south of south.",
+        ));
+    }
+    let zoom = u8::try_from(zoom)
+        .ok()
+        .filter(|z| *z <= MAX_ZOOM)
+        .ok_or_else(|| {
+            AppError::invalid("zoom", format!("zoom must be between 0 and {MAX_ZOOM}."))
+        })?;
+    Ok(Viewport {
+        bounds: Bounds {
+            south,
+            west,
+            north,
+            east,
+        },
+        zoom,
+    })
+}
+
 /// A place search: trimmed, at most 60 characters. Empty is allowed (no suggestions).
 pub fn place_query(input: &str) -> Result<String, AppError> {
     let query = input.trim();
@@ -319,5 +369,22 @@ mod tests {
         assert_eq!(field(client_key(&"k".repeat(65))), "client_key");
         assert_eq!(field(client_key("")), "client_key");
         assert_eq!(field(client_key("a b")), "client_key");
+    }
+
+    #[test]
+    fn viewport_limits() {
+        let ok = |s, w, n, e, z| viewport(s, w, n, e, z).is_ok();
+        assert!(ok(-90.0, -180.0, 90.0, 180.0, 0));
+        assert!(ok(10.0, 170.0, 20.0, -170.0, 18), "across the antimeridian");
+        assert!(ok(10.0, 10.0, 10.0, 10.0, 5), "a point");
+        assert_eq!(field(viewport(-90.1, 0.0, 0.0, 1.0, 3)), "south");
+        assert_eq!(field(viewport(0.0, 0.0, 90.1, 1.0, 3)), "north");
+        assert_eq!(field(viewport(0.0, -180.1, 1.0, 1.0, 3)), "west");
+        assert_eq!(field(viewport(0.0, 0.0, 1.0, 180.1, 3)), "east");
+        assert_eq!(field(viewport(f64::NAN, 0.0, 1.0, 1.0, 3)), "south");
+        assert_eq!(field(viewport(0.0, 0.0, 1.0, f64::INFINITY, 3)), "east");
+        assert_eq!(field(viewport(10.0, 0.0, 9.9, 1.0, 3)), "north");
+        assert_eq!(field(viewport(0.0, 0.0, 1.0, 1.0, -1)), "zoom");
+        assert_eq!(field(viewport(0.0, 0.0, 1.0, 1.0, 19)), "zoom");
     }
 }

@@ -1,4 +1,7 @@
-//! Draws the map with Leaflet (the global `L` from `public/leaflet`), in the browser build only.
+//! Draws the map with Leaflet (the global `L` from `public/leaflet`), in the browser build only:
+//! the clusters and players of the view the server sent (`MapSlice`), updated in place by key
+//! (a cluster's cell, a player's id) when a new answer comes, and players who share a city's
+//! spot fanned out around it from street level on (their position stays the city centre).
 //! Popups are built as DOM nodes with text content: a display name is never parsed as HTML.
 //! Without tiles (none configured, or the first one failing) the map draws the world's
 //! country outlines instead (`world`).
@@ -14,7 +17,10 @@ use wasm_bindgen::{closure::Closure, prelude::wasm_bindgen, JsCast, JsValue};
 use web_sys::{HtmlElement, ResizeObserver};
 
 use super::world;
-use crate::model::{MapPlayer, MapView};
+use crate::model::{
+    map::{MAX_ZOOM, STREET_ZOOM},
+    Bounds, Cluster, MapPlayer, MapSlice, MapView, Viewport,
+};
 
 #[wasm_bindgen]
 extern "C" {
@@ -30,19 +36,47 @@ const WORLD_ZOOM: f64 = 2.0;
 /// Room kept around the markers when the map frames them, in pixels.
 const PADDING: f64 = 28.0;
 
-/// A mounted map and its markers by player id. Copy: it only holds handles.
+/// Room between the markers of players fanned out around one spot, in pixels.
+const FAN_SPACING: f64 = 13.0;
+
+/// A player's marker and what it was drawn from (the fan-out redraws it).
+struct Shown {
+    marker: Marker,
+    player: MapPlayer,
+    /// Its offset from the spot, in pixels, when fanned out.
+    offset: (f64, f64),
+}
+
+/// A cluster's marker, what it was drawn from, and its click handler (dropped with it).
+struct ClusterShown {
+    marker: Marker,
+    cluster: Cluster,
+    _open: Closure<dyn FnMut()>,
+}
+
+/// A mounted map and its markers: players by id, clusters by key. Copy: it only holds handles.
 #[derive(Clone, Copy)]
 pub struct LiveMap {
     map: StoredValue<Map, LocalStorage>,
-    markers: StoredValue<HashMap<i64, Marker>, LocalStorage>,
+    markers: StoredValue<HashMap<i64, Shown>, LocalStorage>,
+    clusters: StoredValue<HashMap<String, ClusterShown>, LocalStorage>,
+    /// The bounds of every home, grown by live joins: what "Show everyone" frames.
+    everyone: StoredValue<Option<Bounds>>,
     me_id: i64,
 }
 
 impl LiveMap {
     /// Creates the map in `element`; it is removed when the owning component goes away.
-    pub fn mount(element: &HtmlElement, data: &MapView, me_id: i64) -> Self {
+    /// `on_moved` runs whenever the view settles (after a pan, a zoom or a flight).
+    pub fn mount(
+        element: &HtmlElement,
+        data: &MapView,
+        me_id: i64,
+        on_moved: Callback<()>,
+    ) -> Self {
         let options = MapOptions::new();
         options.set_world_copy_jump(true);
+        options.set_max_zoom(f64::from(MAX_ZOOM));
         let map = Map::new_with_element(element, &options).expect("Leaflet creates the map");
         map.set_view(&LatLng::new(20.0, 0.0), WORLD_ZOOM);
         let tiles = (!data.tile_url.is_empty()).then(|| {
@@ -56,11 +90,11 @@ impl LiveMap {
         let live = Self {
             map: StoredValue::new_local(map),
             markers: StoredValue::new_local(HashMap::new()),
+            clusters: StoredValue::new_local(HashMap::new()),
+            everyone: StoredValue::new(data.everyone),
             me_id,
         };
-        for player in &data.players {
-            live.upsert(player);
-        }
+        live.apply(&data.slice);
         match tiles {
             None => live.draw_world(element),
             // A tile server out of reach: the outlines, once.
@@ -80,8 +114,14 @@ impl LiveMap {
                 let _ = element.set_attribute("data-zoom", &zoom.to_string());
             })
         };
-        live.map
-            .with_value(|map| map.on("zoomend", settled.as_ref()));
+        let moved = Closure::<dyn FnMut()>::new(move || {
+            live.fan_out();
+            on_moved.run(());
+        });
+        live.map.with_value(|map| {
+            map.on("zoomend", settled.as_ref());
+            map.on("moveend", moved.as_ref());
+        });
 
         // Leaflet measures its element once. Frame the players when the element first has a
         // size (it may have none until styles apply), and re-measure whenever it changes.
@@ -101,9 +141,9 @@ impl LiveMap {
         if let Some(observer) = &observer {
             observer.observe(element);
         }
-        let observer = StoredValue::new_local((observer, on_resize, settled));
+        let observer = StoredValue::new_local((observer, on_resize, settled, moved));
         on_cleanup(move || {
-            observer.with_value(|(observer, _, _)| {
+            observer.with_value(|(observer, _, _, _)| {
                 if let Some(observer) = observer {
                     observer.disconnect();
                 }
@@ -126,20 +166,179 @@ impl LiveMap {
         });
     }
 
-    /// Frames every marker, no closer than a region; the whole world when there is none.
-    /// `animate` glides there (the "Show everyone" button); the first framing jumps.
+    /// Frames every player's home, no closer than a region; the whole world when there is
+    /// none. `animate` glides there (the "Show everyone" button); the first framing jumps.
     pub fn show_everyone(&self, animate: bool) {
-        let bounds = self.markers.with_value(|markers| {
-            let mut at = markers.values().map(|m| m.get_lat_lng());
-            let first = at.next()?;
-            let bounds = LatLngBounds::new(&first, &first);
-            for position in at {
-                bounds.extend(&position);
-            }
-            Some(bounds)
+        let bounds = self.everyone.get_value().map(|b| {
+            LatLngBounds::new(&LatLng::new(b.south, b.west), &LatLng::new(b.north, b.east))
         });
         self.map
             .with_value(|map| frame(map, bounds.as_ref(), animate));
+    }
+
+    /// A home that "Show everyone" must now include (a player joined or moved).
+    pub fn include(&self, lat: f64, lon: f64) {
+        self.everyone.update_value(|everyone| match everyone {
+            Some(bounds) => bounds.extend(lat, lon),
+            None => *everyone = Some(Bounds::point(lat, lon)),
+        });
+    }
+
+    /// What the map shows now, as the server takes it: longitudes within ±180 (`west` east of
+    /// `east` across the antimeridian), the whole width once the view is wider than the world.
+    pub fn viewport(&self) -> Viewport {
+        self.map.with_value(|map| {
+            let bounds = map.get_bounds();
+            let (sw, ne) = (bounds.get_south_west(), bounds.get_north_east());
+            let zoom = map.get_zoom().round().clamp(0.0, f64::from(MAX_ZOOM)) as u8;
+            let (south, north) = (sw.lat().clamp(-90.0, 90.0), ne.lat().clamp(-90.0, 90.0));
+            let span = ne.lng() - sw.lng();
+            let (west, east) = if span >= 360.0 {
+                (-180.0, 180.0)
+            } else {
+                let west = (sw.lng() + 180.0).rem_euclid(360.0) - 180.0;
+                let east = west + span;
+                (west, if east > 180.0 { east - 360.0 } else { east })
+            };
+            Viewport {
+                bounds: Bounds {
+                    south,
+                    west,
+                    north,
+                    east,
+                },
+                zoom,
+            }
+        })
+    }
+
+    /// Shows a new answer for the view: markers it no longer holds go, the others are added or
+    /// updated in place by key.
+    pub fn apply(&self, slice: &MapSlice) {
+        let keep: std::collections::HashSet<i64> = slice.players.iter().map(|p| p.id).collect();
+        self.markers.update_value(|markers| {
+            markers.retain(|id, shown| {
+                let kept = keep.contains(id);
+                if !kept {
+                    shown.marker.remove();
+                }
+                kept
+            });
+        });
+        for player in &slice.players {
+            self.upsert(player);
+        }
+        let keys: std::collections::HashSet<&str> =
+            slice.clusters.iter().map(|c| c.key.as_str()).collect();
+        self.clusters.update_value(|clusters| {
+            clusters.retain(|key, shown| {
+                let kept = keys.contains(key.as_str());
+                if !kept {
+                    shown.marker.remove();
+                }
+                kept
+            });
+        });
+        for cluster in &slice.clusters {
+            self.upsert_cluster(cluster);
+        }
+        self.fan_out();
+    }
+
+    fn upsert_cluster(&self, cluster: &Cluster) {
+        let known = self.clusters.with_value(|clusters| {
+            clusters
+                .get(&cluster.key)
+                .map(|shown| (shown.marker.clone(), shown.cluster == *cluster))
+        });
+        match known {
+            Some((_, true)) => {}
+            Some((marker, false)) => {
+                marker.set_lat_lng(&LatLng::new(cluster.lat, cluster.lon));
+                marker.set_icon(&cluster_icon(cluster));
+                if let Some(node) = marker_node(&marker) {
+                    label_cluster(&node, cluster);
+                }
+                self.clusters.update_value(|clusters| {
+                    if let Some(shown) = clusters.get_mut(&cluster.key) {
+                        shown.cluster = cluster.clone();
+                    }
+                });
+            }
+            None => {
+                let options = MarkerOptions::new();
+                options.set_icon(cluster_icon(cluster));
+                options.set_title(cluster_title(cluster));
+                options.set_keyboard(true);
+                let marker =
+                    Marker::new_with_options(&LatLng::new(cluster.lat, cluster.lon), &options);
+                // Clicking (or Enter) frames its players: the cell opens into smaller ones.
+                let map = self.map;
+                let bounds = cluster.bounds;
+                let open = Closure::<dyn FnMut()>::new(move || {
+                    map.with_value(|map| open_cluster(map, &bounds));
+                });
+                marker.on("click", open.as_ref());
+                self.map.with_value(|map| {
+                    marker.add_to(map);
+                });
+                if let Some(node) = marker_node(&marker) {
+                    label_cluster(&node, cluster);
+                }
+                self.clusters.update_value(|clusters| {
+                    clusters.insert(
+                        cluster.key.clone(),
+                        ClusterShown {
+                            marker,
+                            cluster: cluster.clone(),
+                            _open: open,
+                        },
+                    );
+                });
+            }
+        }
+    }
+
+    /// From street level on, players who share a spot are drawn around it (a sunflower, the
+    /// lowest id at the centre) so each can be clicked; further out they sit on the spot.
+    fn fan_out(&self) {
+        let fanned = self.map.with_value(|map| map.get_zoom()) >= f64::from(STREET_ZOOM);
+        let mut spots: HashMap<(u64, u64), Vec<i64>> = HashMap::new();
+        self.markers.with_value(|markers| {
+            for (id, shown) in markers {
+                let spot = (
+                    shown.player.home.lat.to_bits(),
+                    shown.player.home.lon.to_bits(),
+                );
+                spots.entry(spot).or_default().push(*id);
+            }
+        });
+        let me_id = self.me_id;
+        self.markers.update_value(|markers| {
+            for ids in spots.values_mut() {
+                ids.sort_unstable();
+                for (i, id) in ids.iter().enumerate() {
+                    let offset = if fanned && ids.len() > 1 {
+                        fan_offset(i)
+                    } else {
+                        (0.0, 0.0)
+                    };
+                    if let Some(shown) = markers.get_mut(id) {
+                        if shown.offset != offset {
+                            shown.offset = offset;
+                            shown.marker.set_icon(&icon(
+                                &shown.player,
+                                shown.player.id == me_id,
+                                offset,
+                            ));
+                            if let Some(node) = marker_node(&shown.marker) {
+                                node.set_title(&title(&shown.player, shown.player.id == me_id));
+                            }
+                        }
+                    }
+                }
+            }
+        });
     }
 
     /// Whether a position is inside what the map shows now.
@@ -160,19 +359,38 @@ impl LiveMap {
     /// or left): an open popup stays open and a focused marker keeps the focus.
     pub fn upsert(&self, player: &MapPlayer) {
         let is_me = player.id == self.me_id;
-        let known = self
-            .markers
-            .with_value(|markers| markers.get(&player.id).cloned());
+        let known = self.markers.with_value(|markers| {
+            markers
+                .get(&player.id)
+                .map(|s| (s.marker.clone(), s.player.clone(), s.offset))
+        });
         match known {
-            Some(marker) => {
+            Some((_, was, _)) if was == *player => {}
+            Some((marker, was, offset)) => {
+                // A move leaves the fan; `fan_out` places it again.
+                let offset = if was.home == player.home {
+                    offset
+                } else {
+                    (0.0, 0.0)
+                };
                 // A div icon reuses its node, so the marker (and its focus) survives
                 // `setIcon`; Leaflet only titles new nodes, so the title is set here.
                 marker.set_lat_lng(&LatLng::new(player.home.lat, player.home.lon));
-                marker.set_icon(&icon(player, is_me));
+                marker.set_icon(&icon(player, is_me, offset));
                 if let Some(node) = marker_node(&marker) {
                     node.set_title(&title(player, is_me));
                 }
                 marker.set_popup_content(&popup_content(player, is_me).into());
+                self.markers.update_value(|markers| {
+                    markers.insert(
+                        player.id,
+                        Shown {
+                            marker,
+                            player: player.clone(),
+                            offset,
+                        },
+                    );
+                });
             }
             None => {
                 let marker = marker(player, is_me);
@@ -180,10 +398,104 @@ impl LiveMap {
                     marker.add_to(map);
                 });
                 self.markers.update_value(|markers| {
-                    markers.insert(player.id, marker);
+                    markers.insert(
+                        player.id,
+                        Shown {
+                            marker,
+                            player: player.clone(),
+                            offset: (0.0, 0.0),
+                        },
+                    );
                 });
             }
         }
+    }
+}
+
+/// The `i`-th place of a fan around a spot, in pixels: a sunflower (golden-angle spiral),
+/// which packs any number of markers evenly without overlap.
+fn fan_offset(i: usize) -> (f64, f64) {
+    if i == 0 {
+        return (0.0, 0.0);
+    }
+    let golden = std::f64::consts::PI * (3.0 - 5f64.sqrt());
+    let r = FAN_SPACING * (i as f64 + 0.5).sqrt();
+    let a = i as f64 * golden;
+    ((r * a.cos()).round(), (r * a.sin()).round())
+}
+
+/// Frames a cluster's homes, no closer than street level (where its players stand alone).
+fn open_cluster(map: &Map, bounds: &Bounds) {
+    let options = js_sys::Object::new();
+    let padding = js_sys::Array::of2(&PADDING.into(), &PADDING.into());
+    let zoom = (map.get_zoom() + 1.0).max(f64::from(STREET_ZOOM));
+    for (key, value) in [
+        ("padding", JsValue::from(padding)),
+        ("maxZoom", zoom.into()),
+    ] {
+        let _ = js_sys::Reflect::set(&options, &key.into(), &value);
+    }
+    let bounds = LatLngBounds::new(
+        &LatLng::new(bounds.south, bounds.west),
+        &LatLng::new(bounds.north, bounds.east),
+    );
+    map.fit_bounds_with_options(&bounds, &options);
+}
+
+/// "128 players, 12 online": a cluster's accessible name (and tooltip).
+fn cluster_title(cluster: &Cluster) -> String {
+    format!(
+        "{} players here, {} online. Zoom in",
+        cluster.players, cluster.online
+    )
+}
+
+/// Names a cluster's node by its counts: its visible text (the numbers alone) would otherwise
+/// be its accessible name.
+fn label_cluster(node: &HtmlElement, cluster: &Cluster) {
+    let name = cluster_title(cluster);
+    node.set_title(&name);
+    let _ = node.set_attribute("aria-label", &name);
+}
+
+/// A cluster's look: a disc sized by its count (drawn in steps, so one more player does not
+/// resize it), the count inside and, when any are online, their number on a green badge.
+fn cluster_icon(cluster: &Cluster) -> Icon {
+    let size = match cluster.players {
+        ..=9 => 34.0,
+        10..=99 => 40.0,
+        100..=999 => 48.0,
+        _ => 56.0,
+    };
+    let icon = DivIconOptions::new();
+    let mut class = String::from("cluster");
+    if cluster.online > 0 {
+        class.push_str(" cluster-has-online");
+    }
+    icon.set_class_name(class);
+    // Numbers only: nothing a player wrote goes into this HTML.
+    let mut html = format!(
+        r#"<span class="cluster-count">{}</span>"#,
+        short_count(cluster.players)
+    );
+    if cluster.online > 0 {
+        html.push_str(&format!(
+            r#"<span class="cluster-online">{}</span>"#,
+            short_count(cluster.online)
+        ));
+    }
+    icon.set_html(html);
+    icon.set_icon_size(Point::new(size, size));
+    icon.set_icon_anchor(Point::new(size / 2.0, size / 2.0));
+    div_icon(&icon)
+}
+
+/// 1234 → "1.2k", 56789 → "57k": what fits a cluster's disc.
+fn short_count(n: i64) -> String {
+    match n {
+        ..=999 => n.to_string(),
+        1000..=9999 => format!("{:.1}k", n as f64 / 1000.0),
+        _ => format!("{}k", (n as f64 / 1000.0).round()),
     }
 }
 
@@ -209,8 +521,9 @@ fn frame(map: &Map, bounds: Option<&LatLngBounds>, animate: bool) {
     }
 }
 
-/// The marker's look: whose it is and whether they are online.
-fn icon(player: &MapPlayer, is_me: bool) -> Icon {
+/// The marker's look: whose it is and whether they are online, `offset` pixels from its spot
+/// (fanned out); its popup opens over it.
+fn icon(player: &MapPlayer, is_me: bool, offset: (f64, f64)) -> Icon {
     let icon = DivIconOptions::new();
     let mut class = String::from("marker");
     if is_me {
@@ -221,7 +534,8 @@ fn icon(player: &MapPlayer, is_me: bool) -> Icon {
     }
     icon.set_class_name(class);
     icon.set_icon_size(Point::new(18.0, 18.0));
-    icon.set_icon_anchor(Point::new(9.0, 9.0));
+    icon.set_icon_anchor(Point::new(9.0 - offset.0, 9.0 - offset.1));
+    icon.set_popup_anchor(Point::new(offset.0, offset.1));
     div_icon(&icon)
 }
 
@@ -248,7 +562,7 @@ fn title(player: &MapPlayer, is_me: bool) -> String {
 
 fn marker(player: &MapPlayer, is_me: bool) -> Marker {
     let options = MarkerOptions::new();
-    options.set_icon(icon(player, is_me));
+    options.set_icon(icon(player, is_me, (0.0, 0.0)));
     options.set_title(title(player, is_me));
     options.set_keyboard(true);
     if is_me {

@@ -1,8 +1,8 @@
-//! The world map page: every player with a home at their city's centre, your own marker
-//! distinct, a popup per marker, kept current by the live feed. Leaflet draws it in the
-//! browser (over tiles, or over the world's outlines when there are none); the server renders
-//! the frame, the legend and a plain list of the same players. Signed out, `/` is the landing
-//! page instead.
+//! The world map page: players at their city's centre, clustered where many share the view
+//! (the server cuts the view into clusters per zoom), your own marker distinct, a popup per
+//! player, kept current by the live feed. Leaflet draws it in the browser (over tiles, or over
+//! the world's outlines when there are none); the server renders the frame, the legend and a
+//! plain list of the players shown one by one. Signed out, `/` is the landing page instead.
 
 #[cfg(any(feature = "hydrate", test))]
 mod antimeridian;
@@ -10,6 +10,7 @@ mod browser;
 #[cfg(feature = "hydrate")]
 mod leaflet_map;
 mod overlays;
+mod refresh;
 mod search;
 #[cfg(feature = "hydrate")]
 pub(crate) mod world;
@@ -19,6 +20,7 @@ use leptos_router::components::A;
 
 use browser::MapHandle;
 use overlays::{JoinNotice, Legend};
+use refresh::ViewRefresh;
 use search::PlaceSearch;
 
 use super::{
@@ -34,7 +36,7 @@ use super::{
 use crate::{
     api::map::load_map,
     error::AppError,
-    model::{apply_live, Live, MapPlayer, MapView, Me, PlaceSuggestion},
+    model::{apply_live, moves_the_map, Live, MapPlayer, MapSlice, MapView, Me, PlaceSuggestion},
 };
 
 #[component]
@@ -113,38 +115,65 @@ fn WorldMap(
 ) -> impl IntoView {
     let live = use_live();
     let container = NodeRef::<Div>::new();
-    let players = RwSignal::new(data.players.clone());
+    // The players shown one by one, and how many more the view holds in clusters.
+    let players = RwSignal::new(data.slice.players.clone());
+    let clustered = RwSignal::new(clustered_in(&data.slice));
 
-    let map = MapHandle::attach(container, data.clone(), me_id);
+    // The map, once attached: answers to the view's questions go to it.
+    let drawn = StoredValue::new(None::<MapHandle>);
+    let refresh = ViewRefresh::new(Callback::new(move |slice: MapSlice| {
+        players.set(slice.players.clone());
+        clustered.set(clustered_in(&slice));
+        if let Some(map) = drawn.get_value() {
+            map.apply(&slice);
+        }
+    }));
+    let map = MapHandle::attach(
+        container,
+        data.clone(),
+        me_id,
+        Callback::new(move |_| refresh.moved()),
+    );
+    drawn.set_value(Some(map));
+    refresh.watch(map);
     let cursor = data.cursor;
     Effect::new(move || live.connect(cursor));
 
-    // Apply what the live feed brings after this snapshot. A player new on the map outside
-    // what it shows raises the notice.
+    // Apply what the live feed brings after this snapshot: players shown one by one change in
+    // place at once, and the view is asked for again (clusters' counts, players arriving). A
+    // player new on the map outside what it shows raises the notice.
     let joined = RwSignal::new(None::<MapPlayer>);
-    let online_off_map = StoredValue::new(std::collections::HashSet::new());
+    // Players who joined while this page was open, not yet with a home.
+    let joining = StoredValue::new(std::collections::HashSet::<i64>::new());
     let seen = StoredValue::new(head);
     Effect::new(move || {
         let last = live.since(seen.get_value(), |message| {
-            let new_id = match message {
-                Live::PlayerJoined(p) | Live::PlayerUpdated(p) => Some(p.id)
-                    .filter(|id| players.with_untracked(|l| l.iter().all(|e| e.id != *id))),
-                _ => None,
-            };
+            if moves_the_map(message) {
+                refresh.world_changed();
+            }
             let changed = players
-                .try_update(|list| {
-                    online_off_map.try_update_value(|off| apply_live(list, off, message))
-                })
-                .flatten()
+                .try_update(|list| apply_live(list, message))
                 .unwrap_or_default();
-            for player in changed {
-                map.upsert(&player);
-                if new_id == Some(player.id)
-                    && player.id != me_id
-                    && !map.in_view(player.home.lat, player.home.lon)
-                {
-                    joined.set(Some(player));
-                }
+            for player in &changed {
+                map.upsert(player);
+            }
+            let (p, new) = match message {
+                Live::PlayerJoined(p) => (p, true),
+                Live::PlayerUpdated(p) => (p, joining.with_value(|j| j.contains(&p.id))),
+                _ => return,
+            };
+            let Some(player) = MapPlayer::from_public(p, false) else {
+                joining.update_value(|j| {
+                    j.insert(p.id);
+                });
+                return;
+            };
+            joining.update_value(|j| {
+                j.remove(&p.id);
+            });
+            map.include(player.home.lat, player.home.lon);
+            if new && player.id != me_id && !map.in_view(player.home.lat, player.home.lon) {
+                joined.set(Some(player));
             }
         });
         seen.set_value(last);
@@ -206,7 +235,13 @@ fn WorldMap(
         </div>
         {from_there}
         <details class="player-list">
-            <summary>{move || format!("Players on the map ({})", players.read().len())}</summary>
+            <summary>
+                {move || format!("Players shown on the map ({})", players.read().len())}
+                {move || {
+                    let more = clustered.get();
+                    (more > 0).then(|| format!(" and {more} more in clusters: zoom in to list them"))
+                }}
+            </summary>
             <ul>
                 <For
                     each=move || players.get()
@@ -227,4 +262,9 @@ fn WorldMap(
             </ul>
         </details>
     }
+}
+
+/// Players in view counted in clusters (or past the one-by-one limit) rather than listed.
+fn clustered_in(slice: &MapSlice) -> i64 {
+    slice.in_view() - slice.players.len() as i64
 }

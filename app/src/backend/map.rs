@@ -1,0 +1,355 @@
+//! The map at any size of world: players counted per city in a view, cut into clusters on a
+//! grid of the view's zoom (Web Mercator cells of [`CELL_PX`] pixels), or listed one by one
+//! where few share the view or at street level. Every answer carries city centres only.
+//!
+//! A view costs two indexed reads: counts per city of the players in view (cities by their
+//! position, players by their city, presence hashed once), then the players shown one by one.
+//! What the page receives is bounded by the view's size in cells, not by the world.
+
+use std::{collections::HashMap, time::Duration};
+
+use sqlx::PgPool;
+
+use crate::{
+    error::AppError,
+    model::{
+        map::{CELL_PX, FEW, INDIVIDUALS_MAX, STREET_ZOOM},
+        Bounds, Cluster, Home, MapPlayer, MapSlice, Viewport,
+    },
+};
+
+/// Players of one city in a view, the viewer left out.
+#[derive(Debug, Clone, PartialEq)]
+pub struct CityCount {
+    pub city_id: i32,
+    pub lat: f64,
+    pub lon: f64,
+    pub players: i64,
+    pub online: i64,
+}
+
+/// What `viewer` sees of `viewport`: clusters where many players share it, the players one by
+/// one where at most [`FEW`] do or from [`STREET_ZOOM`] on (at most [`INDIVIDUALS_MAX`]), and
+/// the viewer themself wherever the view is.
+pub async fn view(
+    pool: &PgPool,
+    presence_timeout: Duration,
+    viewer: i64,
+    viewport: Viewport,
+) -> Result<MapSlice, AppError> {
+    let cities = counts(pool, presence_timeout, viewer, &viewport.bounds).await?;
+    let total: i64 = cities.iter().map(|c| c.players).sum();
+    if viewport.zoom >= STREET_ZOOM || total <= FEW {
+        let players = players(
+            pool,
+            presence_timeout,
+            viewer,
+            Some(&viewport.bounds),
+            &[],
+            INDIVIDUALS_MAX,
+        )
+        .await?;
+        let others = players.iter().filter(|p| p.id != viewer).count() as i64;
+        return Ok(MapSlice {
+            zoom: viewport.zoom,
+            clusters: Vec::new(),
+            players,
+            more: total - others,
+        });
+    }
+    let (clusters, singles) = cluster(&cities, viewport.zoom);
+    let players = players(pool, presence_timeout, viewer, None, &singles, i64::MAX).await?;
+    Ok(MapSlice {
+        zoom: viewport.zoom,
+        clusters,
+        players,
+        more: 0,
+    })
+}
+
+/// The bounds of every home, for framing them all (no wrapping: players on both sides of the
+/// antimeridian give a world-wide frame).
+pub async fn everyone(pool: &PgPool) -> Result<Option<Bounds>, AppError> {
+    let row = sqlx::query!(
+        r#"select min(c.lat) as south, min(c.lon) as west, max(c.lat) as north, max(c.lon) as east
+           from players p join cities c on c.id = p.home_city_id"#
+    )
+    .fetch_one(pool)
+    .await?;
+    Ok(match (row.south, row.west, row.north, row.east) {
+        (Some(south), Some(west), Some(north), Some(east)) => Some(Bounds {
+            south,
+            west,
+            north,
+            east,
+        }),
+        _ => None,
+    })
+}
+
+/// The longitude ranges a view covers: one, or two for a view across the antimeridian. The
+/// second is empty (1 to 0) when there is one.
+fn lon_ranges(bounds: &Bounds) -> [(f64, f64); 2] {
+    if bounds.crosses_antimeridian() {
+        [(bounds.west, 180.0), (-180.0, bounds.east)]
+    } else {
+        [(bounds.west, bounds.east), (1.0, 0.0)]
+    }
+}
+
+/// Players per city in `bounds`, with how many are online (seen within `presence_timeout`),
+/// the viewer left out.
+async fn counts(
+    pool: &PgPool,
+    presence_timeout: Duration,
+    viewer: i64,
+    bounds: &Bounds,
+) -> Result<Vec<CityCount>, AppError> {
+    let [(w1, e1), (w2, e2)] = lon_ranges(bounds);
+    let rows = sqlx::query!(
+        r#"with online as (
+               select distinct player_id from presence
+               where seen_at > now() - make_interval(secs => $1))
+           select c.id, c.lat, c.lon, count(*) as "players!", count(o.player_id) as "online!"
+           from cities c
+           join players p on p.home_city_id = c.id
+           left join online o on o.player_id = p.id
+           where p.id <> $2
+             and (point(c.lon, c.lat) <@ box(point($3::float8, $4::float8),
+                                             point($5::float8, $6::float8))
+                  or point(c.lon, c.lat) <@ box(point($7::float8, $4), point($8::float8, $6))
+                     and $7 <= $8)
+           group by c.id"#,
+        presence_timeout.as_secs_f64(),
+        viewer,
+        w1,
+        bounds.south,
+        e1,
+        bounds.north,
+        w2,
+        e2,
+    )
+    .fetch_all(pool)
+    .await?;
+    Ok(rows
+        .into_iter()
+        .map(|r| CityCount {
+            city_id: r.id,
+            lat: r.lat,
+            lon: r.lon,
+            players: r.players,
+            online: r.online,
+        })
+        .collect())
+}
+
+/// The viewer (if they have a home), then players one by one: those in `bounds` (if given)
+/// and those of `cities`, by id, at most `limit` besides the viewer.
+async fn players(
+    pool: &PgPool,
+    presence_timeout: Duration,
+    viewer: i64,
+    bounds: Option<&Bounds>,
+    cities: &[i32],
+    limit: i64,
+) -> Result<Vec<MapPlayer>, AppError> {
+    let [(w1, e1), (w2, e2)] = bounds.map_or([(1.0, 0.0); 2], lon_ranges);
+    let (south, north) = bounds.map_or((1.0, 0.0), |b| (b.south, b.north));
+    let rows = sqlx::query!(
+        r#"select p.id, p.handle, p.display_name,
+                  h.city_id as "city_id!", h.city as "city!", h.region as "region!",
+                  h.country_code as "country_code!", h.country as "country!",
+                  h.lat as "lat!", h.lon as "lon!",
+                  exists (select 1 from presence pr
+                          where pr.player_id = p.id
+                            and pr.seen_at > now() - make_interval(secs => $1)) as "online!"
+           from players p
+           join city_places h on h.city_id = p.home_city_id
+           where p.id = $2
+              or p.home_city_id = any($9)
+              or $4::float8 <= $6::float8
+                 and (point(h.lon, h.lat) <@ box(point($3::float8, $4), point($5::float8, $6))
+                      or point(h.lon, h.lat) <@ box(point($7::float8, $4), point($8::float8, $6))
+                         and $7 <= $8)
+           order by p.id = $2 desc, p.id
+           limit $10"#,
+        presence_timeout.as_secs_f64(),
+        viewer,
+        w1,
+        south,
+        e1,
+        north,
+        w2,
+        e2,
+        cities,
+        limit.saturating_add(1),
+    )
+    .fetch_all(pool)
+    .await?;
+    let mut list: Vec<MapPlayer> = rows
+        .into_iter()
+        .map(|r| MapPlayer {
+            id: r.id,
+            handle: r.handle,
+            display_name: r.display_name,
+            home: Home {
+                city_id: r.city_id,
+                city: r.city,
+                region: r.region,
+                country_code: r.country_code,
+                country: r.country,
+                lat: r.lat,
+                lon: r.lon,
+            },
+            online: r.online,
+        })
+        .collect();
+    // The viewer rides on top of the limit, not in it.
+    let viewer_first = usize::from(list.first().is_some_and(|p| p.id == viewer));
+    list.truncate(
+        usize::try_from(limit)
+            .unwrap_or(usize::MAX)
+            .saturating_add(viewer_first),
+    );
+    Ok(list)
+}
+
+/// A position's cell at `zoom`: Web Mercator pixels divided by [`CELL_PX`].
+fn cell(lat: f64, lon: f64, zoom: u8) -> (i64, i64) {
+    let world = 256.0 * f64::from(1u32 << zoom);
+    let lat = lat.clamp(-85.0511, 85.0511).to_radians();
+    let x = (lon + 180.0) / 360.0 * world;
+    let y = (1.0 - (lat.tan() + 1.0 / lat.cos()).ln() / std::f64::consts::PI) / 2.0 * world;
+    let last = (world / CELL_PX).ceil() as i64 - 1;
+    (
+        ((x / CELL_PX).floor() as i64).clamp(0, last),
+        ((y / CELL_PX).floor() as i64).clamp(0, last),
+    )
+}
+
+/// Coordinates to 1e-4° (about 11 m), which is all a cluster's place needs.
+fn round(value: f64) -> f64 {
+    (value * 1e4).round() / 1e4
+}
+
+/// Cuts the cities' counts into clusters, one per cell of the grid at `zoom`, at the mean of
+/// their players' homes. A cell holding one player is no cluster: its city is returned, so
+/// that player is shown one by one.
+pub fn cluster(cities: &[CityCount], zoom: u8) -> (Vec<Cluster>, Vec<i32>) {
+    struct Cell {
+        players: i64,
+        online: i64,
+        lat: f64,
+        lon: f64,
+        bounds: Bounds,
+        city: i32,
+    }
+    let mut cells: HashMap<(i64, i64), Cell> = HashMap::new();
+    for city in cities.iter().filter(|c| c.players > 0) {
+        let weight = city.players as f64;
+        cells
+            .entry(cell(city.lat, city.lon, zoom))
+            .and_modify(|cell| {
+                cell.players += city.players;
+                cell.online += city.online;
+                cell.lat += city.lat * weight;
+                cell.lon += city.lon * weight;
+                cell.bounds.extend(city.lat, city.lon);
+            })
+            .or_insert(Cell {
+                players: city.players,
+                online: city.online,
+                lat: city.lat * weight,
+                lon: city.lon * weight,
+                bounds: Bounds::point(city.lat, city.lon),
+                city: city.city_id,
+            });
+    }
+    let mut clusters = Vec::new();
+    let mut singles = Vec::new();
+    for ((x, y), cell) in cells {
+        if cell.players == 1 {
+            singles.push(cell.city);
+            continue;
+        }
+        let n = cell.players as f64;
+        clusters.push(Cluster {
+            key: format!("{zoom}/{x}/{y}"),
+            lat: round(cell.lat / n),
+            lon: round(cell.lon / n),
+            players: cell.players,
+            online: cell.online,
+            bounds: Bounds {
+                south: round(cell.bounds.south),
+                west: round(cell.bounds.west),
+                north: round(cell.bounds.north),
+                east: round(cell.bounds.east),
+            },
+        });
+    }
+    clusters.sort_by(|a, b| a.key.cmp(&b.key));
+    singles.sort_unstable();
+    (clusters, singles)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn city(city_id: i32, lat: f64, lon: f64, players: i64, online: i64) -> CityCount {
+        CityCount {
+            city_id,
+            lat,
+            lon,
+            players,
+            online,
+        }
+    }
+
+    #[test]
+    fn cells_follow_web_mercator() {
+        // At zoom 0 the world is 256 px: 4 cells of 80 px, the last one short.
+        assert_eq!(cell(0.0, -180.0, 0), (0, 1));
+        assert_eq!(cell(85.0, 179.99, 0), (3, 0));
+        assert_eq!(cell(-85.0, 179.99, 0), (3, 3));
+        assert_eq!(
+            cell(90.0, 180.0, 0),
+            (3, 0),
+            "the poles and 180° stay on the grid"
+        );
+        // Paris and Versailles share a cell at zoom 5, not at zoom 12.
+        assert_eq!(cell(48.8566, 2.3522, 5), cell(48.8049, 2.1204, 5));
+        assert_ne!(cell(48.8566, 2.3522, 12), cell(48.8049, 2.1204, 12));
+    }
+
+    #[test]
+    fn clusters_add_up_and_lone_players_stand_alone() {
+        let cities = [
+            city(1, 48.8566, 2.3522, 30, 4),   // Paris
+            city(2, 48.8049, 2.1204, 10, 1),   // Versailles
+            city(3, 35.6895, 139.6917, 5, 5),  // Tokyo
+            city(4, -12.0464, -77.0428, 1, 1), // Lima: one player
+        ];
+        let (clusters, singles) = cluster(&cities, 4);
+        assert_eq!(singles, [4]);
+        assert_eq!(clusters.len(), 2);
+        let paris = clusters
+            .iter()
+            .find(|c| c.players == 40)
+            .expect("Paris area");
+        assert_eq!(paris.online, 5);
+        // The mean of the homes, weighted by players, inside the cities' bounds.
+        assert!((paris.lat - (48.8566 * 30.0 + 48.8049 * 10.0) / 40.0).abs() < 1e-3);
+        assert_eq!(paris.bounds.west, 2.1204);
+        assert_eq!(paris.bounds.east, 2.3522);
+        assert_eq!(
+            paris.key,
+            format!("4/{}/{}", cell(48.85, 2.35, 4).0, cell(48.85, 2.35, 4).1)
+        );
+        let total: i64 = clusters.iter().map(|c| c.players).sum::<i64>() + singles.len() as i64;
+        assert_eq!(total, 46);
+        // Closer in, Paris and Versailles part.
+        let (closer, _) = cluster(&cities, 11);
+        assert_eq!(closer.len(), 3);
+    }
+}
