@@ -40,15 +40,8 @@ pub async fn view(
     let cities = counts(pool, presence_timeout, viewer, &viewport.bounds).await?;
     let total: i64 = cities.iter().map(|c| c.players).sum();
     if viewport.zoom >= STREET_ZOOM || total <= FEW {
-        let players = players(
-            pool,
-            presence_timeout,
-            viewer,
-            Some(&viewport.bounds),
-            &[],
-            INDIVIDUALS_MAX,
-        )
-        .await?;
+        let in_view: Vec<i32> = cities.iter().map(|c| c.city_id).collect();
+        let players = players(pool, presence_timeout, viewer, &in_view, INDIVIDUALS_MAX).await?;
         let others = players.iter().filter(|p| p.id != viewer).count() as i64;
         return Ok(MapSlice {
             zoom: viewport.zoom,
@@ -58,7 +51,7 @@ pub async fn view(
         });
     }
     let (clusters, singles) = cluster(&cities, viewport.zoom);
-    let players = players(pool, presence_timeout, viewer, None, &singles, i64::MAX).await?;
+    let players = players(pool, presence_timeout, viewer, &singles, i64::MAX).await?;
     Ok(MapSlice {
         zoom: viewport.zoom,
         clusters,
@@ -143,18 +136,16 @@ async fn counts(
         .collect())
 }
 
-/// The viewer (if they have a home), then players one by one: those in `bounds` (if given)
-/// and those of `cities`, by id, at most `limit` besides the viewer.
+/// The viewer (if they have a home), then the players of `cities` one by one, by id, at most
+/// `limit` besides the viewer. (By city, not by position: the cities in view are known from
+/// the counts, and players are indexed by city.)
 async fn players(
     pool: &PgPool,
     presence_timeout: Duration,
     viewer: i64,
-    bounds: Option<&Bounds>,
     cities: &[i32],
     limit: i64,
 ) -> Result<Vec<MapPlayer>, AppError> {
-    let [(w1, e1), (w2, e2)] = bounds.map_or([(1.0, 0.0); 2], lon_ranges);
-    let (south, north) = bounds.map_or((1.0, 0.0), |b| (b.south, b.north));
     let rows = sqlx::query!(
         r#"select p.id, p.handle, p.display_name,
                   h.city_id as "city_id!", h.city as "city!", h.region as "region!",
@@ -165,22 +156,11 @@ async fn players(
                             and pr.seen_at > now() - make_interval(secs => $1)) as "online!"
            from players p
            join city_places h on h.city_id = p.home_city_id
-           where p.id = $2
-              or p.home_city_id = any($9)
-              or $4::float8 <= $6::float8
-                 and (point(h.lon, h.lat) <@ box(point($3::float8, $4), point($5::float8, $6))
-                      or point(h.lon, h.lat) <@ box(point($7::float8, $4), point($8::float8, $6))
-                         and $7 <= $8)
+           where p.id = $2 or p.home_city_id = any($3)
            order by p.id = $2 desc, p.id
-           limit $10"#,
+           limit $4"#,
         presence_timeout.as_secs_f64(),
         viewer,
-        w1,
-        south,
-        e1,
-        north,
-        w2,
-        e2,
         cities,
         limit.saturating_add(1),
     )

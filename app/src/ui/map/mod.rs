@@ -195,7 +195,15 @@ fn WorldMap(
             view! {
                 <section class="from-there card" aria-label=format!("Players from {}", place.label)>
                     <h3>{format!("Players from {}", place.label)}</h3>
-                    {here.is_empty().then(|| view! { <p class="notice">"No one plays from there yet."</p> })}
+                    {here.is_empty().then(|| {
+                        // In a busy view they are counted in clusters, not listed.
+                        let text = if clustered.get() > 0 {
+                            "Zoom in on the map to list who plays from there."
+                        } else {
+                            "No one plays from there yet."
+                        };
+                        view! { <p class="notice">{text}</p> }
+                    })}
                     <ul>
                         {here
                             .into_iter()
