@@ -22,6 +22,9 @@
 //! `--mode projector` measures the dashboard projector's ceiling and lag (see `projector.rs`):
 //! `--mode projector --rate 2000 --seconds 60`.
 //!
+//! `--mode map --players 100000` measures the map in a big world: the bytes of the map page's
+//! first load and the server's time to answer views at several zooms (see `map.rs`).
+//!
 //! `--mode api` measures the public API: `GET` and `PUT` requests a second and the time from a
 //! progress write until the profile shows it (see `api.rs`): `--mode api --seconds 10`.
 //!
@@ -60,6 +63,7 @@ use tokio::{process::Command, sync::Barrier};
 mod api;
 mod ceiling;
 mod leaderboard;
+mod map;
 mod projector;
 mod streams;
 
@@ -310,6 +314,7 @@ async fn main() {
         "chat" => chat(args).await,
         "leaderboard" => leaderboard::run(args).await,
         "projector" => projector::run(args).await,
+        "map" => map::run(args).await,
         "api" => api::run(args).await,
         "ceiling" => ceiling::run(args).await,
         "idle" => streams::idle(args).await,
