@@ -92,7 +92,7 @@ pub async fn run(args: Args) {
     let kb = |b: usize| b as f64 / 1000.0;
 
     // The first load: the page, map/view, then the view the page asks for once it has framed
-    // everyone (a world-wide frame on a 1280-pixel map is zoom 2).
+    // everyone: a world-wide frame is zoom 1 or 2 by the map's width, and 2 is the larger.
     let page = sizes(format!("{base}/"), false).await;
     let first = sizes(format!("{base}/api/map/view"), true).await;
     let (label, lat, lon, zoom) = VIEWS[0];
