@@ -206,3 +206,43 @@ async fn every_page_title_says_where_you_are() {
         );
     }
 }
+
+/// The server speaks HTTP/2 in cleartext to a client that knows it will (as a proxy in front
+/// does): pages and event streams, many streams on one connection.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn http2_with_prior_knowledge_carries_pages_and_streams() {
+    let app = common::spawn_app().await;
+    let h2 = reqwest::Client::builder()
+        .http2_prior_knowledge()
+        .build()
+        .unwrap();
+    let page = h2.get(app.url("/healthz")).send().await.unwrap();
+    assert_eq!(page.version(), reqwest::Version::HTTP_2);
+    assert_eq!(page.status(), StatusCode::OK);
+    let spectators: Vec<_> = futures::future::join_all(
+        (0..3).map(|_| h2.get(app.url("/events/public")).send()),
+    )
+    .await
+    .into_iter()
+    .map(|r| r.unwrap())
+    .collect();
+    for stream in &spectators {
+        assert_eq!(stream.version(), reqwest::Version::HTTP_2);
+        assert_eq!(stream.status(), StatusCode::OK);
+    }
+    // Bob joins: every stream on the one connection hears it.
+    app.signed_up("bob").await;
+    for stream in spectators {
+        let mut events = server::simulator::sse::EventStream::new(stream);
+        let heard = tokio::time::timeout(Duration::from_secs(10), async {
+            while let Ok(Some(event)) = events.next().await {
+                if event.data.contains("player_joined") && event.data.contains("bob") {
+                    return true;
+                }
+            }
+            false
+        })
+        .await;
+        assert_eq!(heard, Ok(true), "a stream over HTTP/2 heard Bob join");
+    }
+}

@@ -79,6 +79,9 @@ struct Args {
     sample: u64,
     pairs: usize,
     clients: usize,
+    /// HTTP/2 connections to carry the streams (`--mode idle`); 0: one HTTP/1.1 connection
+    /// per stream.
+    connections: usize,
     rate: u32,
     seconds: u64,
     binary: String,
@@ -95,6 +98,7 @@ fn args() -> Args {
         backlog: 60_000,
         pairs: 100,
         clients: 2000,
+        connections: 0,
         rate: 500,
         seconds: 10,
         binary: "target/release/meridian".into(),
@@ -106,6 +110,7 @@ fn args() -> Args {
             "--mode" => args.mode = value,
             "--pairs" => args.pairs = value.parse().expect("--pairs N"),
             "--clients" => args.clients = value.parse().expect("--clients N"),
+            "--connections" => args.connections = value.parse().expect("--connections N"),
             "--rate" => args.rate = value.parse().expect("--rate N"),
             "--seconds" => args.seconds = value.parse().expect("--seconds N"),
             "--binary" => args.binary = value,
@@ -116,8 +121,8 @@ fn args() -> Args {
             "--sample" => args.sample = value.parse().expect("--sample SECONDS"),
             "--backlog" => args.backlog = value.parse().expect("--backlog N"),
             other => panic!(
-                "unknown flag {other} (use --mode events|chat|leaderboard|projector|api|ceiling|idle|storm, --clients, --pairs, \
-                 --rate, --seconds, --binary, --players, --rows, --reads, --awards, --sample, --backlog)"
+                "unknown flag {other} (use --mode events|chat|leaderboard|projector|api|ceiling|idle|keepalive|storm, --clients, --pairs, \
+                 --connections, --rate, --seconds, --binary, --players, --rows, --reads, --awards, --sample, --backlog)"
             ),
         }
     }
@@ -317,10 +322,10 @@ async fn main() {
         "map" => map::run(args).await,
         "api" => api::run(args).await,
         "ceiling" => ceiling::run(args).await,
-        "idle" => streams::idle(args).await,
+        "idle" | "keepalive" => streams::idle(args).await,
         "storm" => streams::storm(args).await,
         other => panic!(
-            "unknown mode {other} (events, chat, leaderboard, projector, api, ceiling, idle or storm)"
+            "unknown mode {other} (events, chat, leaderboard, projector, api, ceiling, idle, keepalive or storm)"
         ),
     }
 }

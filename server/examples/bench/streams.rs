@@ -7,6 +7,13 @@
 //! source addresses (127.0.0.2, …), a few thousand each, so no one address runs out of
 //! ephemeral ports.
 //!
+//! With `--connections N` the idle streams share N HTTP/2 connections instead (cleartext,
+//! prior knowledge, as a proxy that speaks HTTP/2 to the server would send them).
+//!
+//! `--mode keepalive --clients 18000` is the same with plain HTTP connections instead: each
+//! asks `GET /healthz` once and stays open, idle. The difference between the two is what a
+//! stream costs beyond its connection.
+//!
 //! `--mode storm --clients 5000 --seconds 10` has that many players open a stream each,
 //! spread evenly over the seconds (an instance restarting with tabs open). Every stream keeps
 //! who it has been told is online (the first message's list, then each `presence` message);
@@ -24,10 +31,23 @@ use std::{
 
 use serde_json::Value;
 
-use super::{bench_player, rss_kib, start_server, summary, Args, Server};
+use super::{bench_player, percentile, rss_kib, start_server, summary, Args, Server};
 
 /// Streams opened from one source address.
 const PER_ADDRESS: usize = 5000;
+
+/// `connections` HTTP/2 clients (one connection each), spread over the source addresses.
+fn http2_clients(connections: usize) -> Vec<reqwest::Client> {
+    (0..connections)
+        .map(|n| {
+            reqwest::Client::builder()
+                .local_address(IpAddr::V4(Ipv4Addr::new(127, 0, 0, 2 + (n % 4) as u8)))
+                .http2_prior_knowledge()
+                .build()
+                .expect("client")
+        })
+        .collect()
+}
 
 /// One HTTP client per loopback source address, enough for `streams`.
 fn clients(streams: usize) -> Vec<reqwest::Client> {
@@ -40,6 +60,22 @@ fn clients(streams: usize) -> Vec<reqwest::Client> {
                 .expect("client")
         })
         .collect()
+}
+
+/// `GET /healthz` on a connection of its own, which then stays open, idle.
+async fn keep_alive(base: &str, from: IpAddr) -> Result<reqwest::Client, String> {
+    let client = reqwest::Client::builder()
+        .local_address(from)
+        .pool_idle_timeout(None)
+        .build()
+        .map_err(|e| e.to_string())?;
+    let answer = client
+        .get(format!("{base}/healthz"))
+        .send()
+        .await
+        .map_err(|e| e.to_string())?;
+    answer.bytes().await.map_err(|e| e.to_string())?;
+    Ok(client)
 }
 
 /// Opens a stream with `token`'s session; returns the response once its headers came.
@@ -78,7 +114,12 @@ pub async fn idle(args: Args) {
                 .expect("session"),
         );
     }
-    let clients = clients(args.clients);
+    let (clients, per_client) = if args.connections > 0 {
+        let per = args.clients.div_ceil(args.connections);
+        (http2_clients(args.connections), per)
+    } else {
+        (clients(args.clients), PER_ADDRESS)
+    };
     tokio::time::sleep(Duration::from_secs(2)).await;
     let rss_before = rss_kib(pid);
 
@@ -87,10 +128,31 @@ pub async fn idle(args: Args) {
     let started = Instant::now();
     let mut tasks = Vec::with_capacity(args.clients);
     for (n, token) in tokens.into_iter().enumerate() {
-        let client = clients[n / PER_ADDRESS].clone();
+        let client = clients[n / per_client].clone();
         let (base, opened, failed) = (base.clone(), opened.clone(), failed.clone());
+        let plain = args.mode == "keepalive";
         tasks.push(tokio::spawn(async move {
             let at = Instant::now();
+            if plain {
+                let from = IpAddr::V4(Ipv4Addr::new(127, 0, 0, 2 + (n / PER_ADDRESS) as u8));
+                match keep_alive(&base, from).await {
+                    Ok(client) => {
+                        opened
+                            .lock()
+                            .unwrap()
+                            .push(at.elapsed().as_secs_f64() * 1000.0);
+                        // Holding the client holds its idle connection.
+                        std::future::pending::<()>().await;
+                        drop(client);
+                    }
+                    Err(err) => {
+                        if failed.fetch_add(1, Ordering::Relaxed) < 3 {
+                            eprintln!("a connection did not open: {err}");
+                        }
+                    }
+                }
+                return;
+            }
             match open(&client, &base, &token).await {
                 Ok(response) => {
                     opened
@@ -124,15 +186,25 @@ pub async fn idle(args: Args) {
     let open_now = opened.lock().unwrap().len();
 
     println!(
-        "streams={} opened={open_now} failed={} in {connect_secs:.1} s ({:.0} connects/s), from {} source addresses",
+        "{}={} opened={open_now} failed={} in {connect_secs:.1} s ({:.0} connects/s), over {} {}",
+        if args.mode == "keepalive" {
+            "connections"
+        } else {
+            "streams"
+        },
         args.clients,
         failed.load(Ordering::Relaxed),
         open_now as f64 / connect_secs,
-        clients.len()
+        clients.len(),
+        if args.connections > 0 {
+            "HTTP/2 connections"
+        } else {
+            "source addresses (HTTP/1.1)"
+        }
     );
     summary("connect -> headers", opened.lock().unwrap().clone());
     println!(
-        "server RSS: {rss_before} KiB before, {rss_after} KiB with {open_now} streams: {:.2} KiB per stream",
+        "server RSS: {rss_before} KiB before, {rss_after} KiB with {open_now} open: {:.2} KiB each",
         rss_after.saturating_sub(rss_before) as f64 / open_now.max(1) as f64
     );
     let _ = server.kill().await;
@@ -301,9 +373,9 @@ pub async fn storm(args: Args) {
         failed.load(Ordering::Relaxed)
     );
     let max = |v: &[f64]| v.iter().copied().fold(0.0, f64::max);
-    summary("presence messages/stream", messages.clone());
+    spread("presence messages/stream", messages.clone());
     println!("  most on one stream: {}", max(&messages));
-    summary("presence messages/s/stream", rates.clone());
+    spread("presence messages/s/stream", rates.clone());
     let gaps: Vec<f64> = results
         .iter()
         .filter_map(|(t, _)| t.shortest_gap)
@@ -320,4 +392,16 @@ pub async fn storm(args: Args) {
     );
     summary("last connect -> all online", complete);
     println!("server RSS: {rss_before} KiB before, {rss_after} KiB after");
+}
+
+/// Percentiles of a count (not of a time, as [`summary`] prints).
+fn spread(name: &str, mut values: Vec<f64>) {
+    values.sort_by(|a, b| a.total_cmp(b));
+    println!(
+        "{name:<28} n={:<9} p50={:>8.2}  p95={:>8.2}  p99={:>8.2}",
+        values.len(),
+        percentile(&values, 0.5),
+        percentile(&values, 0.95),
+        percentile(&values, 0.99)
+    );
 }
