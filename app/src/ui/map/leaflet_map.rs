@@ -94,7 +94,14 @@ impl LiveMap {
             everyone: StoredValue::new(data.everyone),
             me_id,
         };
-        live.apply(&data.slice);
+        // The snapshot's players now; its clusters once the map is framed, and only if it is
+        // framed at their zoom (cells of another zoom would overlap or gape until the page's
+        // own view arrives).
+        live.apply(&MapSlice {
+            clusters: Vec::new(),
+            ..data.slice.clone()
+        });
+        let snapshot = StoredValue::new_local(Some(data.slice.clone()));
         match tiles {
             None => live.draw_world(element),
             // A tile server out of reach: the outlines, once.
@@ -135,6 +142,12 @@ impl LiveMap {
             if first {
                 framed.set_value(true);
                 live.show_everyone(false);
+                let zoom = map.with_value(|map| map.get_zoom());
+                if let Some(slice) = snapshot.try_update_value(Option::take).flatten() {
+                    if zoom == f64::from(slice.zoom) {
+                        live.apply(&slice);
+                    }
+                }
             }
         });
         let observer = ResizeObserver::new(on_resize.as_ref().unchecked_ref()).ok();
