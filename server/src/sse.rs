@@ -17,7 +17,7 @@
 //! random 1–5 s, so the streams that a shutdown or a lag ends do not all come back in the
 //! same instant.
 
-use std::{collections::VecDeque, convert::Infallible, time::Duration};
+use std::{collections::VecDeque, convert::Infallible, sync::Arc, time::Duration};
 
 use app::{
     backend::{
@@ -25,7 +25,7 @@ use app::{
         sessions, AppState,
     },
     error::AppError,
-    model::{Live, OnlineNow},
+    model::Live,
 };
 use axum::{
     extract::{Query, State},
@@ -114,7 +114,7 @@ async fn open(
     };
     // Presence is never replayed: the stream starts with who is online now, read after
     // subscribing so that any change is in it or in a later message.
-    let online = state.hub.online_now();
+    let online = state.hub.online_message();
     // Right after start, the listener may not have taken its place in the log yet: a replay
     // read before then could miss what commits in between.
     tokio::time::timeout(LISTENER_WAIT, state.hub.until_following())
@@ -173,8 +173,8 @@ async fn open(
 struct Feed {
     /// The reconnection delay to tell the browser, in the first message.
     retry: Option<Duration>,
-    /// Who was online when the stream opened, to send next.
-    online: Option<OnlineNow>,
+    /// Who was online when the stream opened (an `online` message), to send next.
+    online: Option<Arc<Message>>,
     /// A `resync` to send first, with the id to resume from.
     resync: Option<i64>,
     backlog: VecDeque<Message>,
@@ -182,7 +182,7 @@ struct Feed {
     last: i64,
     subscription: Option<Subscription>,
     /// Where a stream that falls behind resumes: the newest event published.
-    hub: std::sync::Arc<app::backend::realtime::Hub>,
+    hub: Arc<app::backend::realtime::Hub>,
     /// A spectator's stream: player events come without the player's home.
     spectator: bool,
 }
@@ -238,8 +238,7 @@ fn stream(feed: Feed) -> impl Stream<Item = Result<Event, Infallible>> {
             return Some((Ok(Event::default().retry(delay)), feed));
         }
         if let Some(online) = feed.online.take() {
-            let data = serde_json::to_string(&Live::Online(online)).unwrap_or_default();
-            return Some((Ok(Event::default().data(data)), feed));
+            return Some((Ok(sse(&online)), feed));
         }
         if let Some(resume) = feed.resync.take() {
             return Some((Ok(resync(resume)), feed));

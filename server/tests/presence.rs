@@ -170,25 +170,30 @@ impl Seen {
             .next_within(until.saturating_duration_since(tokio::time::Instant::now()))
             .await
         {
-            let ids = |field: &str| -> Vec<i64> {
-                message.data[field]
-                    .as_array()
-                    .into_iter()
-                    .flatten()
-                    .map(|p| p.as_i64().unwrap())
-                    .collect()
-            };
-            match message.kind.as_str() {
-                "online" => self.online = ids("players").into_iter().collect(),
-                "presence" => {
-                    self.changes += 1;
-                    self.online.extend(ids("online"));
-                    for gone in ids("offline") {
-                        self.online.remove(&gone);
-                    }
+            self.apply(&message);
+        }
+    }
+
+    /// Applies one message, if it is about presence.
+    fn apply(&mut self, message: &Message) {
+        let ids = |field: &str| -> Vec<i64> {
+            message.data[field]
+                .as_array()
+                .into_iter()
+                .flatten()
+                .map(|p| p.as_i64().unwrap())
+                .collect()
+        };
+        match message.kind.as_str() {
+            "online" => self.online = ids("players").into_iter().collect(),
+            "presence" => {
+                self.changes += 1;
+                self.online.extend(ids("online"));
+                for gone in ids("offline") {
+                    self.online.remove(&gone);
                 }
-                _ => {}
             }
+            _ => {}
         }
     }
 }
@@ -287,4 +292,94 @@ async fn many_connects_reach_a_stream_as_a_few_gathered_messages() {
         seen.changes
     );
     drop(streams);
+}
+
+/// A flood of 5,000 connects (an instance restarting with that many tabs open): every stream
+/// opens, none is cut to `resync`, a watching stream hears of it in a few gathered messages,
+/// and the watcher and a sample of the new streams end knowing that all of them are online.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_flood_of_five_thousand_connects() {
+    const TABS: i64 = 5000;
+    let app = common::spawn_app().await;
+    let (watcher, _) = app.signed_up("watcher").await;
+    // Players and sessions straight into the database: signing up hashes a password.
+    let ids: Vec<i64> = sqlx::query_scalar(
+        "insert into players (handle, display_name, password_hash)
+         select 'flood_' || n, 'Flood ' || n, 'x' from generate_series(1, $1) n returning id",
+    )
+    .bind(TABS)
+    .fetch_all(&app.pool)
+    .await
+    .unwrap();
+    let mut tokens = Vec::new();
+    for id in &ids {
+        tokens.push(
+            app::backend::sessions::create(&app.pool, *id)
+                .await
+                .unwrap(),
+        );
+    }
+    let everyone: std::collections::BTreeSet<i64> = ids.iter().copied().collect();
+
+    let mut watching = SseClient::connect(&app.url("/events"), &watcher, None)
+        .await
+        .with_presence();
+    let mut seen = Seen::default();
+    seen.read(&mut watching, Duration::from_millis(300)).await;
+    let http = reqwest::Client::builder()
+        .pool_max_idle_per_host(0)
+        .build()
+        .unwrap();
+    let started = tokio::time::Instant::now();
+    let opening: Vec<_> = tokens
+        .iter()
+        .enumerate()
+        .map(|(n, token)| {
+            let request = http
+                .get(app.url("/events"))
+                .header("cookie", format!("meridian_session={token}"));
+            tokio::spawn(async move {
+                // Spread over ten seconds, as browsers coming back after a restart would be.
+                tokio::time::sleep(Duration::from_micros(n as u64 * 2000)).await;
+                SseClient::open(request).await.with_presence()
+            })
+        })
+        .collect();
+    let mut streams = Vec::new();
+    for task in opening {
+        streams.push(task.await.expect("every stream opens"));
+    }
+    // The watcher: a few gathered messages, and everyone online.
+    let deadline = started + Duration::from_secs(30);
+    while !everyone.is_subset(&seen.online) && tokio::time::Instant::now() < deadline {
+        seen.read(&mut watching, Duration::from_millis(500)).await;
+    }
+    let secs = started.elapsed().as_secs_f64();
+    assert!(
+        everyone.is_subset(&seen.online),
+        "the watcher knows {} of {TABS} online after {secs:.1} s",
+        everyone.intersection(&seen.online).count()
+    );
+    assert!(
+        (seen.changes as f64) <= secs.ceil() + 1.0,
+        "{} presence messages in {secs:.1} s",
+        seen.changes
+    );
+    // A sample of the flood's own streams: no resync, and they too know everyone is online.
+    for stream in streams.iter_mut().step_by(250) {
+        let mut told = Seen::default();
+        let until = tokio::time::Instant::now() + Duration::from_secs(10);
+        while !everyone.is_subset(&told.online) && tokio::time::Instant::now() < until {
+            let Some(message) = stream.next_within(Duration::from_millis(500)).await else {
+                continue;
+            };
+            assert_ne!(message.kind, "resync", "a stream was cut to resync");
+            told.apply(&message);
+        }
+        assert!(
+            everyone.is_subset(&told.online),
+            "a flood stream knows {} of {TABS} online",
+            everyone.intersection(&told.online).count()
+        );
+    }
 }

@@ -93,6 +93,10 @@ struct Presence {
     changed: HashSet<i64>,
     /// Players whose first stream here opened since [`Hub::take_arrivals`] was last called.
     arrived: Vec<i64>,
+    /// The `online` message for `online` as it is, made once for every stream that opens
+    /// until it changes (a thousand tabs opening a second would otherwise each serialise the
+    /// whole list).
+    message: Option<Arc<Message>>,
 }
 
 impl Presence {
@@ -104,6 +108,7 @@ impl Presence {
         };
         if was != online {
             self.changed.insert(player);
+            self.message = None;
         }
     }
 }
@@ -322,6 +327,20 @@ impl Hub {
         let mut players: Vec<i64> = self.presence().online.iter().copied().collect();
         players.sort_unstable();
         OnlineNow { players }
+    }
+
+    /// [`online_now`](Self::online_now) as the message a new stream starts with, made once
+    /// (under the lock, so a change cannot slip between reading the list and keeping it).
+    pub fn online_message(&self) -> Arc<Message> {
+        let mut presence = self.presence();
+        if let Some(message) = &presence.message {
+            return message.clone();
+        }
+        let mut players: Vec<i64> = presence.online.iter().copied().collect();
+        players.sort_unstable();
+        let message = Arc::new(Message::ephemeral(&Live::Online(OnlineNow { players })));
+        presence.message = Some(message.clone());
+        message
     }
 
     /// Hands every stream one message with the players whose presence changed since the last
@@ -591,6 +610,25 @@ mod tests {
         hub.flush_presence();
         assert_eq!(presence_in(&s.recv().await.unwrap()), change(&[4], &[1]));
         assert_eq!(hub.online_now().players, [2, 3, 4]);
+    }
+
+    #[test]
+    fn the_online_message_is_made_once_and_follows_every_change() {
+        let hub = Arc::new(Hub::default());
+        hub.record_presence(&change(&[3, 1], &[]));
+        let first = hub.online_message();
+        assert!(Arc::ptr_eq(&first, &hub.online_message()), "made once");
+        let players = |m: &Message| match serde_json::from_str(&m.data).unwrap() {
+            Live::Online(now) => now.players,
+            other => panic!("not online: {other:?}"),
+        };
+        assert_eq!(players(&first), [1, 3]);
+        hub.record_presence(&change(&[1], &[]));
+        assert!(Arc::ptr_eq(&first, &hub.online_message()), "no change");
+        hub.record_presence(&change(&[2], &[3]));
+        assert_eq!(players(&hub.online_message()), [1, 2]);
+        hub.reset_presence(vec![5]);
+        assert_eq!(players(&hub.online_message()), [5]);
     }
 
     #[test]
