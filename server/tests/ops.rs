@@ -219,13 +219,12 @@ async fn http2_with_prior_knowledge_carries_pages_and_streams() {
     let page = h2.get(app.url("/healthz")).send().await.unwrap();
     assert_eq!(page.version(), reqwest::Version::HTTP_2);
     assert_eq!(page.status(), StatusCode::OK);
-    let spectators: Vec<_> = futures::future::join_all(
-        (0..3).map(|_| h2.get(app.url("/events/public")).send()),
-    )
-    .await
-    .into_iter()
-    .map(|r| r.unwrap())
-    .collect();
+    let spectators: Vec<_> =
+        futures::future::join_all((0..3).map(|_| h2.get(app.url("/events/public")).send()))
+            .await
+            .into_iter()
+            .map(|r| r.unwrap())
+            .collect();
     for stream in &spectators {
         assert_eq!(stream.version(), reqwest::Version::HTTP_2);
         assert_eq!(stream.status(), StatusCode::OK);
