@@ -22,13 +22,14 @@ use super::{percentile, start_server, summary, Args};
 const CLIENTS: usize = 16;
 const PLAYERS: usize = 200;
 
-struct Phase {
-    per_second: f64,
-    p50: f64,
+pub(super) struct Phase {
+    pub per_second: f64,
+    pub p50: f64,
 }
 
-/// Runs `CLIENTS` loops of `request` for `seconds`; requests a second and p50.
-async fn phase<F, Fut>(name: &str, seconds: u64, request: F) -> Phase
+/// Runs `clients` loops of `request` for `seconds`; requests a second and p50. Panics if any
+/// request failed.
+pub(super) async fn phase<F, Fut>(name: &str, clients: usize, seconds: u64, request: F) -> Phase
 where
     F: Fn(usize, usize) -> Fut + Send + Sync + 'static,
     Fut: std::future::Future<Output = bool> + Send,
@@ -38,7 +39,7 @@ where
     let failures = Arc::new(Mutex::new(0usize));
     let deadline = Instant::now() + Duration::from_secs(seconds);
     let started = Instant::now();
-    let workers: Vec<_> = (0..CLIENTS)
+    let workers: Vec<_> = (0..clients)
         .map(|worker| {
             let (request, latencies, failures) =
                 (request.clone(), latencies.clone(), failures.clone());
@@ -97,33 +98,48 @@ pub async fn run(args: Args) {
 
     let baseline = {
         let (http, base) = (http.clone(), base.clone());
-        phase("GET /healthz (baseline)", args.seconds, move |_, _| {
-            let request = http.get(format!("{base}/healthz"));
-            async move { request.send().await.is_ok_and(|r| r.status().is_success()) }
-        })
+        phase(
+            "GET /healthz (baseline)",
+            CLIENTS,
+            args.seconds,
+            move |_, _| {
+                let request = http.get(format!("{base}/healthz"));
+                async move { request.send().await.is_ok_and(|r| r.status().is_success()) }
+            },
+        )
         .await
     };
     let get = {
         let (http, base, key) = (http.clone(), base.clone(), key.clone());
-        phase("GET /api/v1/players/{h}", args.seconds, move |w, n| {
-            let url = format!("{base}/api/v1/players/{}", handle((w * 31 + n) % PLAYERS));
-            let request = http.get(url).bearer_auth(&key);
-            async move { request.send().await.is_ok_and(|r| r.status() == 200) }
-        })
+        phase(
+            "GET /api/v1/players/{h}",
+            CLIENTS,
+            args.seconds,
+            move |w, n| {
+                let url = format!("{base}/api/v1/players/{}", handle((w * 31 + n) % PLAYERS));
+                let request = http.get(url).bearer_auth(&key);
+                async move { request.send().await.is_ok_and(|r| r.status() == 200) }
+            },
+        )
         .await
     };
     let put = {
         let (http, base, key) = (http.clone(), base.clone(), key.clone());
-        phase("PUT /api/v1/players/{h}", args.seconds, move |w, n| {
-            // Each client renames its own players, so every request changes something.
-            let player = (w + CLIENTS * (n % (PLAYERS / CLIENTS))) % PLAYERS;
-            let url = format!("{base}/api/v1/players/{}", handle(player));
-            let request = http
-                .put(url)
-                .bearer_auth(&key)
-                .json(&json!({"display_name": format!("Bench {w}.{n}")}));
-            async move { request.send().await.is_ok_and(|r| r.status() == 202) }
-        })
+        phase(
+            "PUT /api/v1/players/{h}",
+            CLIENTS,
+            args.seconds,
+            move |w, n| {
+                // Each client renames its own players, so every request changes something.
+                let player = (w + CLIENTS * (n % (PLAYERS / CLIENTS))) % PLAYERS;
+                let url = format!("{base}/api/v1/players/{}", handle(player));
+                let request = http
+                    .put(url)
+                    .bearer_auth(&key)
+                    .json(&json!({"display_name": format!("Bench {w}.{n}")}));
+                async move { request.send().await.is_ok_and(|r| r.status() == 202) }
+            },
+        )
         .await
     };
     for (name, p) in [("GET", &get), ("PUT", &put)] {

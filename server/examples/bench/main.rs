@@ -28,6 +28,9 @@
 //! `--mode api` measures the public API: `GET` and `PUT` requests a second and the time from a
 //! progress write until the profile shows it (see `api.rs`): `--mode api --seconds 10`.
 //!
+//! `--mode pages --clients 50 --seconds 5` measures server-rendered pages as 50 signed-in
+//! players load them, the map of 1,000 players among them (see `pages.rs`).
+//!
 //! `--mode ceiling --seconds 5` measures the raw commit ceiling of the event path with 1, 8
 //! and 32 writers, no server (see `ceiling.rs`).
 //!
@@ -64,6 +67,7 @@ mod api;
 mod ceiling;
 mod leaderboard;
 mod map;
+mod pages;
 mod projector;
 mod streams;
 
@@ -121,7 +125,7 @@ fn args() -> Args {
             "--sample" => args.sample = value.parse().expect("--sample SECONDS"),
             "--backlog" => args.backlog = value.parse().expect("--backlog N"),
             other => panic!(
-                "unknown flag {other} (use --mode events|chat|leaderboard|projector|api|ceiling|idle|keepalive|storm, --clients, --pairs, \
+                "unknown flag {other} (use --mode events|chat|leaderboard|projector|api|ceiling|pages|idle|keepalive|storm|map, --clients, --pairs, \
                  --connections, --rate, --seconds, --binary, --players, --rows, --reads, --awards, --sample, --backlog)"
             ),
         }
@@ -322,10 +326,11 @@ async fn main() {
         "map" => map::run(args).await,
         "api" => api::run(args).await,
         "ceiling" => ceiling::run(args).await,
+        "pages" => pages::run(args).await,
         "idle" | "keepalive" => streams::idle(args).await,
         "storm" => streams::storm(args).await,
         other => panic!(
-            "unknown mode {other} (events, chat, leaderboard, projector, api, ceiling, idle, keepalive or storm)"
+            "unknown mode {other} (events, chat, leaderboard, projector, api, ceiling, pages, idle, keepalive, storm or map)"
         ),
     }
 }

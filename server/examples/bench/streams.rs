@@ -373,9 +373,9 @@ pub async fn storm(args: Args) {
         failed.load(Ordering::Relaxed)
     );
     let max = |v: &[f64]| v.iter().copied().fold(0.0, f64::max);
-    spread("presence messages/stream", messages.clone());
+    counts("presence messages/stream", messages.clone());
     println!("  most on one stream: {}", max(&messages));
-    spread("presence messages/s/stream", rates.clone());
+    counts("presence messages/s/stream", rates.clone());
     let gaps: Vec<f64> = results
         .iter()
         .filter_map(|(t, _)| t.shortest_gap)
@@ -395,7 +395,7 @@ pub async fn storm(args: Args) {
 }
 
 /// Percentiles of a count (not of a time, as [`summary`] prints).
-fn spread(name: &str, mut values: Vec<f64>) {
+fn counts(name: &str, mut values: Vec<f64>) {
     values.sort_by(|a, b| a.total_cmp(b));
     println!(
         "{name:<28} n={:<9} p50={:>8.2}  p95={:>8.2}  p99={:>8.2}",

@@ -1,0 +1,72 @@
+//! `--mode pages`: server-rendered pages as signed-in players load them, on a world of 1,000
+//! players with homes. `--clients` players (50 by default in this mode's example) each load
+//! one page after another for `--seconds` per page, whole (the HTML is rendered once every
+//! resource the page awaits has answered, so its end is the first paint's start). Each phase
+//! prints percentiles and requests a second; `GET /healthz` on the same connections is the
+//! baseline.
+
+use super::{api::phase, start_server, Args};
+
+const PLAYERS: i64 = 1000;
+
+pub async fn run(args: Args) {
+    let server = start_server(&args).await;
+    let run = std::process::id();
+    let ids: Vec<i64> = sqlx::query_scalar(
+        "insert into players (handle, display_name, password_hash, home_city_id)
+         select 'page' || $2::text || '_' || n, 'Page player ' || n, 'x',
+                (select id from cities order by population desc offset (n % 300) limit 1)
+         from generate_series(1, $1) n
+         returning id",
+    )
+    .bind(PLAYERS)
+    .bind(run.to_string())
+    .fetch_all(&server.pool)
+    .await
+    .expect("players");
+    let mut cookies = Vec::new();
+    for id in ids.iter().take(args.clients) {
+        let token = app::backend::sessions::create(&server.pool, *id)
+            .await
+            .expect("session");
+        cookies.push(format!("meridian_session={token}"));
+    }
+    println!(
+        "pages: {} signed-in clients, {} s per page, {PLAYERS} players on the map",
+        cookies.len(),
+        args.seconds
+    );
+    let http = reqwest::Client::new();
+    let clients = cookies.len();
+    let pages = [
+        ("GET /healthz (baseline)", "/healthz".to_owned()),
+        ("GET / (the map)", "/".to_owned()),
+        ("GET /leaderboard", "/leaderboard".to_owned()),
+        ("GET /chats", "/chats".to_owned()),
+        ("GET /players/{h}", format!("/players/page{run}_1")),
+        ("GET /dashboard", "/dashboard".to_owned()),
+    ];
+    let mut baseline = None;
+    for (name, path) in pages {
+        let (http, base, cookies) = (http.clone(), server.base.clone(), cookies.clone());
+        let measured = phase(name, clients, args.seconds, move |w, _| {
+            let request = http
+                .get(format!("{base}{path}"))
+                .header("cookie", &cookies[w])
+                .header("accept", "text/html");
+            async move {
+                match request.send().await {
+                    Ok(answer) if answer.status().is_success() => answer.bytes().await.is_ok(),
+                    _ => false,
+                }
+            }
+        })
+        .await;
+        let base_p50 = *baseline.get_or_insert(measured.p50);
+        println!(
+            "{:<28} p50 {:.1}× the baseline's",
+            "",
+            measured.p50 / base_p50
+        );
+    }
+}
