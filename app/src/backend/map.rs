@@ -13,7 +13,7 @@ use sqlx::PgPool;
 use crate::{
     error::AppError,
     model::{
-        map::{CELL_PX, FEW, INDIVIDUALS_MAX, STREET_ZOOM},
+        map::{CELL_PX, FEW, INDIVIDUALS_MAX, MERGE_PX, STREET_ZOOM},
         Bounds, Cluster, Home, MapPlayer, MapSlice, Viewport,
     },
 };
@@ -194,12 +194,19 @@ async fn players(
     Ok(list)
 }
 
-/// A position's cell at `zoom`: Web Mercator pixels divided by [`CELL_PX`].
-fn cell(lat: f64, lon: f64, zoom: u8) -> (i64, i64) {
+/// A position in Web Mercator pixels at `zoom`.
+fn pixel(lat: f64, lon: f64, zoom: u8) -> (f64, f64) {
     let world = 256.0 * f64::from(1u32 << zoom);
     let lat = lat.clamp(-85.0511, 85.0511).to_radians();
     let x = (lon + 180.0) / 360.0 * world;
     let y = (1.0 - (lat.tan() + 1.0 / lat.cos()).ln() / std::f64::consts::PI) / 2.0 * world;
+    (x, y)
+}
+
+/// A position's cell at `zoom`: Web Mercator pixels divided by [`CELL_PX`].
+fn cell(lat: f64, lon: f64, zoom: u8) -> (i64, i64) {
+    let world = 256.0 * f64::from(1u32 << zoom);
+    let (x, y) = pixel(lat, lon, zoom);
     let last = (world / CELL_PX).ceil() as i64 - 1;
     (
         ((x / CELL_PX).floor() as i64).clamp(0, last),
@@ -212,51 +219,89 @@ fn round(value: f64) -> f64 {
     (value * 1e4).round() / 1e4
 }
 
-/// Cuts the cities' counts into clusters, one per cell of the grid at `zoom`, at the mean of
-/// their players' homes. A cell holding one player is no cluster: its city is returned, so
-/// that player is shown one by one.
-pub fn cluster(cities: &[CityCount], zoom: u8) -> (Vec<Cluster>, Vec<i32>) {
-    struct Cell {
-        players: i64,
-        online: i64,
-        lat: f64,
-        lon: f64,
-        bounds: Bounds,
-        city: i32,
+/// Players of a cell (or of cells merged), with the sums their mean is made of.
+struct Cell {
+    key: (i64, i64),
+    players: i64,
+    online: i64,
+    lat_sum: f64,
+    lon_sum: f64,
+    bounds: Bounds,
+    city: i32,
+}
+
+impl Cell {
+    fn mean(&self) -> (f64, f64) {
+        let n = self.players as f64;
+        (self.lat_sum / n, self.lon_sum / n)
     }
+
+    fn absorb(&mut self, other: &Cell) {
+        self.players += other.players;
+        self.online += other.online;
+        self.lat_sum += other.lat_sum;
+        self.lon_sum += other.lon_sum;
+        let b = other.bounds;
+        self.bounds.extend(b.south, b.west);
+        self.bounds.extend(b.north, b.east);
+    }
+}
+
+/// Cuts the cities' counts into clusters, one per cell of the grid at `zoom`, at the mean of
+/// their players' homes. Neighbouring cells whose means fall closer than [`MERGE_PX`] (a
+/// cluster's disc) are one cluster, under the key of the larger, so discs never cover each
+/// other. A cluster of one player is no cluster: its city is returned, so that player is shown
+/// one by one.
+pub fn cluster(cities: &[CityCount], zoom: u8) -> (Vec<Cluster>, Vec<i32>) {
     let mut cells: HashMap<(i64, i64), Cell> = HashMap::new();
     for city in cities.iter().filter(|c| c.players > 0) {
         let weight = city.players as f64;
-        cells
-            .entry(cell(city.lat, city.lon, zoom))
-            .and_modify(|cell| {
-                cell.players += city.players;
-                cell.online += city.online;
-                cell.lat += city.lat * weight;
-                cell.lon += city.lon * weight;
-                cell.bounds.extend(city.lat, city.lon);
-            })
-            .or_insert(Cell {
-                players: city.players,
-                online: city.online,
-                lat: city.lat * weight,
-                lon: city.lon * weight,
-                bounds: Bounds::point(city.lat, city.lon),
-                city: city.city_id,
-            });
+        let key = cell(city.lat, city.lon, zoom);
+        let this = Cell {
+            key,
+            players: city.players,
+            online: city.online,
+            lat_sum: city.lat * weight,
+            lon_sum: city.lon * weight,
+            bounds: Bounds::point(city.lat, city.lon),
+            city: city.city_id,
+        };
+        match cells.get_mut(&key) {
+            Some(cell) => cell.absorb(&this),
+            None => {
+                cells.insert(key, this);
+            }
+        }
+    }
+    // The largest first, each taking in the smaller ones too close to it.
+    let mut cells: Vec<Cell> = cells.into_values().collect();
+    cells.sort_by(|a, b| b.players.cmp(&a.players).then(a.key.cmp(&b.key)));
+    let mut kept: Vec<(Cell, (f64, f64))> = Vec::new();
+    for cell in cells {
+        let (lat, lon) = cell.mean();
+        let at = pixel(lat, lon, zoom);
+        let near = kept.iter_mut().find(|(_, (x, y))| {
+            let (dx, dy) = (x - at.0, y - at.1);
+            dx * dx + dy * dy < MERGE_PX * MERGE_PX
+        });
+        match near {
+            Some((big, _)) => big.absorb(&cell),
+            None => kept.push((cell, at)),
+        }
     }
     let mut clusters = Vec::new();
     let mut singles = Vec::new();
-    for ((x, y), cell) in cells {
+    for (cell, _) in kept {
         if cell.players == 1 {
             singles.push(cell.city);
             continue;
         }
-        let n = cell.players as f64;
+        let (lat, lon) = cell.mean();
+        let (x, y) = cell.key;
         clusters.push(Cluster {
             key: format!("{zoom}/{x}/{y}"),
-            lat: round(cell.lat / n),
-            lon: round(cell.lon / n),
+            lat: round(lat),
+            lon: round(lon),
             players: cell.players,
             online: cell.online,
             bounds: Bounds {
@@ -331,5 +376,31 @@ mod tests {
         // Closer in, Paris and Versailles part.
         let (closer, _) = cluster(&cities, 11);
         assert_eq!(closer.len(), 3);
+        // Cells whose means lie closer than a disc are one cluster: at zoom 2, Versailles'
+        // players in a cell of their own would sit on Paris's.
+        let split = [
+            city(1, 48.8566, 2.3522, 30, 4),
+            city(5, 48.8566, 17.6, 9, 0), // the next cell east, 43 px away
+            city(3, 35.6895, 139.6917, 5, 5),
+        ];
+        assert_ne!(cell(48.8566, 2.3522, 2), cell(48.8566, 17.6, 2));
+        let (merged, _) = cluster(&split, 2);
+        assert_eq!(merged.len(), 2, "{merged:?}");
+        assert_eq!(
+            merged
+                .iter()
+                .map(|c| c.players)
+                .collect::<Vec<_>>()
+                .iter()
+                .sum::<i64>(),
+            44
+        );
+        for (i, a) in merged.iter().enumerate() {
+            for b in &merged[i + 1..] {
+                let (pa, pb) = (pixel(a.lat, a.lon, 2), pixel(b.lat, b.lon, 2));
+                let d = ((pa.0 - pb.0).powi(2) + (pa.1 - pb.1).powi(2)).sqrt();
+                assert!(d >= MERGE_PX, "{a:?} and {b:?} are {d} px apart");
+            }
+        }
     }
 }

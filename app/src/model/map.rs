@@ -20,6 +20,8 @@ pub const FEW: i64 = 200;
 pub const INDIVIDUALS_MAX: i64 = 1000;
 /// A cluster's cell: a square of this many pixels at the view's zoom.
 pub const CELL_PX: f64 = 80.0;
+/// Clusters closer than this many pixels (the largest disc and its ring) are one.
+pub const MERGE_PX: f64 = 64.0;
 
 /// A rectangle on the map in degrees. `west > east` means it spans the antimeridian (as in
 /// GeoJSON's bounding boxes): 170 to -170 is the 20° around 180.
