@@ -90,8 +90,16 @@ fn lon_ranges(bounds: &Bounds) -> [(f64, f64); 2] {
     }
 }
 
+/// Views wider than this (degrees of longitude times degrees of latitude) count homes first.
+const WIDE: f64 = 60.0 * 60.0;
+
 /// Players per city in `bounds`, with how many are online (seen within `presence_timeout`),
 /// the viewer left out.
+///
+/// Two ways to the same answer. A narrow view finds its cities by position (the GiST index)
+/// and then their players. A wide one holds most of the catalogue's 170,000 cities, so it
+/// counts every home by city first (one row per player, grouped) and keeps the cities in view:
+/// a world view of 1,000 players took 55 ms the first way, most of it hashing every city.
 async fn counts(
     pool: &PgPool,
     presence_timeout: Duration,
@@ -99,39 +107,76 @@ async fn counts(
     bounds: &Bounds,
 ) -> Result<Vec<CityCount>, AppError> {
     let [(w1, e1), (w2, e2)] = lon_ranges(bounds);
-    let rows = sqlx::query!(
-        r#"with online as (
-               select distinct player_id from presence
-               where seen_at > now() - make_interval(secs => $1))
-           select c.id, c.lat, c.lon, count(*) as "players!", count(o.player_id) as "online!"
-           from cities c
-           join players p on p.home_city_id = c.id
-           left join online o on o.player_id = p.id
-           where p.id <> $2
-             and (point(c.lon, c.lat) <@ box(point($3::float8, $4::float8),
-                                             point($5::float8, $6::float8))
-                  or point(c.lon, c.lat) <@ box(point($7::float8, $4), point($8::float8, $6))
-                     and $7 <= $8)
-           group by c.id"#,
-        presence_timeout.as_secs_f64(),
-        viewer,
-        w1,
-        bounds.south,
-        e1,
-        bounds.north,
-        w2,
-        e2,
-    )
-    .fetch_all(pool)
-    .await?;
-    Ok(rows
+    let width = (e1 - w1) + (e2 - w2).max(0.0);
+    let secs = presence_timeout.as_secs_f64();
+    let (south, north) = (bounds.south, bounds.north);
+    let counted: Vec<(i32, f64, f64, i64, i64)> = if width * (north - south) > WIDE {
+        sqlx::query!(
+            r#"with online as (
+                   select distinct player_id from presence
+                   where seen_at > now() - make_interval(secs => $1)),
+               homes as (
+                   select p.home_city_id as city_id, count(*) as players,
+                          count(o.player_id) as online
+                   from players p left join online o on o.player_id = p.id
+                   where p.id <> $2 and p.home_city_id is not null
+                   group by p.home_city_id)
+               select c.id, c.lat, c.lon, h.players as "players!", h.online as "online!"
+               from homes h join cities c on c.id = h.city_id
+               where c.lat between $4 and $6
+                 and (c.lon between $3 and $5 or c.lon between $7 and $8)"#,
+            secs,
+            viewer,
+            w1,
+            south,
+            e1,
+            north,
+            w2,
+            e2,
+        )
+        .fetch_all(pool)
+        .await?
         .into_iter()
-        .map(|r| CityCount {
-            city_id: r.id,
-            lat: r.lat,
-            lon: r.lon,
-            players: r.players,
-            online: r.online,
+        .map(|r| (r.id, r.lat, r.lon, r.players, r.online))
+        .collect()
+    } else {
+        sqlx::query!(
+            r#"with online as (
+                   select distinct player_id from presence
+                   where seen_at > now() - make_interval(secs => $1))
+               select c.id, c.lat, c.lon, count(*) as "players!", count(o.player_id) as "online!"
+               from cities c
+               join players p on p.home_city_id = c.id
+               left join online o on o.player_id = p.id
+               where p.id <> $2
+                 and (point(c.lon, c.lat) <@ box(point($3::float8, $4::float8),
+                                                 point($5::float8, $6::float8))
+                      or point(c.lon, c.lat) <@ box(point($7::float8, $4), point($8::float8, $6))
+                         and $7 <= $8)
+               group by c.id"#,
+            secs,
+            viewer,
+            w1,
+            south,
+            e1,
+            north,
+            w2,
+            e2,
+        )
+        .fetch_all(pool)
+        .await?
+        .into_iter()
+        .map(|r| (r.id, r.lat, r.lon, r.players, r.online))
+        .collect()
+    };
+    Ok(counted
+        .into_iter()
+        .map(|(city_id, lat, lon, players, online)| CityCount {
+            city_id,
+            lat,
+            lon,
+            players,
+            online,
         })
         .collect())
 }
