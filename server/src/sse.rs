@@ -15,7 +15,8 @@
 //! from there, so a tab that fell behind does not replay a thousand stale events and fall
 //! behind again. Each stream's first message sets the browser's reconnection delay to a
 //! random 1–5 s, so the streams that a shutdown or a lag ends do not all come back in the
-//! same instant.
+//! same instant. The next is who is online now (`online`): presence is never replayed, so a
+//! stream opened after a change would otherwise never hear of it.
 
 use std::{collections::VecDeque, convert::Infallible, sync::Arc, time::Duration};
 
@@ -175,7 +176,7 @@ struct Feed {
     retry: Option<Duration>,
     /// Who was online when the stream opened (an `online` message), to send next.
     online: Option<Arc<Message>>,
-    /// A `resync` to send first, with the id to resume from.
+    /// A `resync` to send before anything else of the log, with the id to resume from.
     resync: Option<i64>,
     backlog: VecDeque<Message>,
     /// The highest id sent: durable events at or below it were replayed already.
