@@ -383,3 +383,27 @@ async fn a_flood_of_five_thousand_connects() {
         );
     }
 }
+
+/// A player named twice in one round of arrivals (gone and back within it) is marked once:
+/// the upsert may touch a row only once per statement, and a failed round would leave every
+/// other arrival in it offline until the next refresh.
+#[tokio::test]
+async fn a_player_named_twice_is_seen_once() {
+    use app::backend::realtime::presence;
+    let app = common::spawn_app().await;
+    let (_, ann) = app.signed_up("ann").await;
+    let (_, ben) = app.signed_up("ben").await;
+    let timeout = Duration::from_secs(2);
+    let mut arrived = presence::seen(&app.pool, "one", &[ann, ben, ann], timeout)
+        .await
+        .expect("seen");
+    arrived.sort_unstable();
+    assert_eq!(arrived, [ann, ben]);
+    assert_eq!(
+        presence::seen(&app.pool, "one", &[ben, ben], timeout)
+            .await
+            .expect("seen again"),
+        Vec::<i64>::new(),
+        "already online"
+    );
+}

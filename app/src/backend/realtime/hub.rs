@@ -319,7 +319,11 @@ impl Hub {
     /// The players whose first stream on this instance opened since the last call: the
     /// presence task marks them seen in one query, however many arrive at once.
     pub fn take_arrivals(&self) -> Vec<i64> {
-        std::mem::take(&mut self.presence().arrived)
+        let mut arrived = std::mem::take(&mut self.presence().arrived);
+        // Back again within the round: once.
+        arrived.sort_unstable();
+        arrived.dedup();
+        arrived
     }
 
     /// Everyone online, as this instance knows it now.
@@ -643,6 +647,12 @@ mod tests {
         // Back after all their streams had closed: an arrival again.
         drop(first);
         drop(_second);
+        let again = hub.subscribe(1, "a".into());
+        assert_eq!(hub.take_arrivals(), [1]);
+        // Gone and back twice before the next round: one arrival.
+        drop(again);
+        let again = hub.subscribe(1, "a".into());
+        drop(again);
         let _again = hub.subscribe(1, "a".into());
         assert_eq!(hub.take_arrivals(), [1]);
     }

@@ -15,7 +15,8 @@ pub const CHANNEL: &str = "meridian_presence";
 /// Players named in one notification: a few kilobytes, well under NOTIFY's 8000-byte cap.
 const PER_NOTIFICATION: usize = 400;
 
-/// Marks `players` as seen by `instance` now; returns those who were offline until now.
+/// Marks `players` as seen by `instance` now; returns those who were offline until now. A
+/// player named twice counts once (an upsert may touch a row only once per statement).
 pub async fn seen(
     pool: &PgPool,
     instance: &str,
@@ -31,11 +32,11 @@ pub async fn seen(
                where player_id = any($2) and seen_at > now() - make_interval(secs => $3)
            ), refreshed as (
                insert into presence (player_id, instance)
-               select p, $1 from unnest($2::bigint[]) p
+               select distinct p, $1 from unnest($2::bigint[]) p
                where exists (select 1 from players where id = p)
                on conflict (player_id, instance) do update set seen_at = now()
            )
-           select p as "player_id!" from unnest($2::bigint[]) p
+           select distinct p as "player_id!" from unnest($2::bigint[]) p
            where p not in (select player_id from was_online)"#,
         instance,
         players,
