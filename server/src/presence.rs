@@ -1,9 +1,9 @@
 //! The presence tasks: mark players who opened their first stream here online in one query
 //! every 200 ms, refresh the rows of everyone with a stream here, and sweep players whose last
-//! row went stale and announce them offline ([`run`]); once a
-//! second, hand this instance's streams the presence changes the hub gathered ([`flush`]). Any instance may sweep;
-//! two sweeping at once announce a departure at most twice, which the hub takes in its
-//! stride (it sets a state, it does not count).
+//! row went stale and announce them offline ([`run`]); once a second, hand this instance's
+//! streams the presence changes the hub gathered ([`flush`]). Any instance may sweep; two
+//! sweeping at once announce a departure at most twice, which the hub takes in its stride (it
+//! sets a state, it does not count).
 
 use std::{sync::Arc, time::Duration};
 

@@ -38,10 +38,6 @@ impl PresenceChange {
         let online = self.online.iter().map(|p| (*p, true));
         online.chain(self.offline.iter().map(|p| (*p, false)))
     }
-
-    pub fn is_empty(&self) -> bool {
-        self.online.is_empty() && self.offline.is_empty()
-    }
 }
 
 /// Every player online at one moment, in increasing id order.

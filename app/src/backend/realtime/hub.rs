@@ -100,6 +100,13 @@ struct Presence {
 }
 
 impl Presence {
+    /// Everyone online, in increasing id order.
+    fn now(&self) -> OnlineNow {
+        let mut players: Vec<i64> = self.online.iter().copied().collect();
+        players.sort_unstable();
+        OnlineNow { players }
+    }
+
     fn set(&mut self, player: i64, online: bool) {
         let was = if online {
             !self.online.insert(player)
@@ -328,9 +335,7 @@ impl Hub {
 
     /// Everyone online, as this instance knows it now.
     pub fn online_now(&self) -> OnlineNow {
-        let mut players: Vec<i64> = self.presence().online.iter().copied().collect();
-        players.sort_unstable();
-        OnlineNow { players }
+        self.presence().now()
     }
 
     /// [`online_now`](Self::online_now) as the message a new stream starts with, made once
@@ -340,9 +345,7 @@ impl Hub {
         if let Some(message) = &presence.message {
             return message.clone();
         }
-        let mut players: Vec<i64> = presence.online.iter().copied().collect();
-        players.sort_unstable();
-        let message = Arc::new(Message::ephemeral(&Live::Online(OnlineNow { players })));
+        let message = Arc::new(Message::ephemeral(&Live::Online(presence.now())));
         presence.message = Some(message.clone());
         message
     }
