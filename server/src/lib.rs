@@ -101,6 +101,7 @@ pub async fn state(config: &Config, options: LeptosOptions) -> Result<AppState, 
         boards: Arc::new(Boards::new(config.settings.round_length)),
         reference: Arc::default(),
         typing: Arc::new(Throttle::new(Duration::from_secs(rules::TYPING_EVERY_SECS))),
+        census: Arc::default(),
     })
 }
 

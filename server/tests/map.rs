@@ -5,7 +5,7 @@
 
 mod common;
 
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use common::{error_of, fresh_database, spawn_app_with, test_settings, TestApp};
 use reqwest::Client;
@@ -189,6 +189,53 @@ async fn views_cluster_many_and_list_few() {
         everyone["east"].as_f64().unwrap() > 139.0,
         "Tokyo: {everyone}"
     );
+}
+
+/// Wide views share one count of the world until something changes: joins committed just
+/// before a view are in it, and so is presence once this instance has heard it announced.
+#[tokio::test]
+async fn a_wide_view_counts_what_changed_just_before_it() {
+    let app = app().await;
+    let (viewer, _) = app.signed_up("viewer").await;
+    seed(&app, "paris", "Paris", 300).await;
+    let first = view(&app, &viewer, WORLD, 2).await;
+    assert_eq!(sum(&first, "players"), 300);
+    assert_eq!(sum(&first, "online"), 0);
+
+    seed(&app, "lyon", "Lyon", 250).await;
+    let joined = view(&app, &viewer, WORLD, 2).await;
+    assert_eq!(
+        sum(&joined, "players"),
+        550,
+        "the joins committed before the view are counted"
+    );
+    let counted = Instant::now();
+
+    // Ten Parisians come online, announced as the presence task does. The next view comes
+    // well within the time a count is kept unchanged, so a count kept regardless of
+    // presence would still say 0.
+    let hub = &app.running.state.hub;
+    let heard = hub.presence_version();
+    online(&app, "paris", 10).await;
+    let ids: Vec<i64> =
+        sqlx::query_scalar("select id from players where handle like 'paris%' order by id limit 10")
+            .fetch_all(&app.pool)
+            .await
+            .unwrap();
+    app::backend::realtime::presence::announce(&app.pool, &ids, &[])
+        .await
+        .unwrap();
+    let deadline = Instant::now() + Duration::from_secs(5);
+    while hub.presence_version() == heard {
+        assert!(Instant::now() < deadline, "the announcement was never heard");
+        tokio::time::sleep(Duration::from_millis(10)).await;
+    }
+    let seen = view(&app, &viewer, WORLD, 2).await;
+    assert_eq!(sum(&seen, "online"), 10);
+    assert_eq!(sum(&seen, "players"), 550);
+    if counted.elapsed() > Duration::from_secs(1) {
+        eprintln!("slow machine: the count would have been made again anyway");
+    }
 }
 
 #[tokio::test]

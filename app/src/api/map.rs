@@ -26,8 +26,8 @@ pub async fn load_map() -> Result<MapView, AppError> {
     Ok(MapView {
         tile_url: state.settings.tile_url.clone(),
         tile_attribution: state.settings.tile_attribution.clone(),
-        everyone: map::everyone(&state.pool).await?,
-        slice: map::view(&state.pool, state.settings.presence_timeout, me, world).await?,
+        everyone: map::everyone(&state).await?,
+        slice: map::view(&state, me, world).await?,
         cursor,
     })
 }
@@ -50,7 +50,7 @@ pub async fn load_view(
     let me = sessions::require_player().await?;
     let viewport = rules::viewport(south, west, north, east, zoom)?;
     let state = state()?;
-    map::view(&state.pool, state.settings.presence_timeout, me, viewport).await
+    map::view(&state, me, viewport).await
 }
 
 /// Countries, regions and cities whose name starts with `q`, for the map's place search.

@@ -2,15 +2,22 @@
 //! grid of the view's zoom (Web Mercator cells of [`CELL_PX`] pixels), or listed one by one
 //! where few share the view or at street level. Every answer carries city centres only.
 //!
-//! A view costs two indexed reads: counts per city of the players in view (cities by their
-//! position, players by their city, presence hashed once), then the players shown one by one.
-//! What the page receives is bounded by the view's size in cells, not by the world.
+//! A narrow view costs two indexed reads: counts per city of the players in view (cities by
+//! their position, players by their city, presence hashed once), then the players shown one by
+//! one. A wide view takes its counts from the instance's [`Census`] of every home, made once
+//! per change and shared. What the page receives is bounded by the view's size in cells, not
+//! by the world.
 
-use std::{collections::HashMap, time::Duration};
+use std::{
+    collections::HashMap,
+    sync::Arc,
+    time::{Duration, Instant},
+};
 
 use sqlx::PgPool;
 
 use crate::{
+    backend::{realtime::log, AppState},
     error::AppError,
     model::{
         map::{CELL_PX, FEW, INDIVIDUALS_MAX, MERGE_PX, STREET_ZOOM},
@@ -31,14 +38,11 @@ pub struct CityCount {
 /// What `viewer` sees of `viewport`: clusters where many players share it, the players one by
 /// one where at most [`FEW`] do or from [`STREET_ZOOM`] on (at most [`INDIVIDUALS_MAX`]), and
 /// the viewer themself wherever the view is.
-pub async fn view(
-    pool: &PgPool,
-    presence_timeout: Duration,
-    viewer: i64,
-    viewport: Viewport,
-) -> Result<MapSlice, AppError> {
-    let cities = counts(pool, presence_timeout, viewer, &viewport.bounds).await?;
+pub async fn view(state: &AppState, viewer: i64, viewport: Viewport) -> Result<MapSlice, AppError> {
+    let presence_timeout = state.settings.presence_timeout;
+    let cities = counts(state, viewer, &viewport.bounds).await?;
     let total: i64 = cities.iter().map(|c| c.players).sum();
+    let pool = &state.pool;
     if viewport.zoom >= STREET_ZOOM || total <= FEW {
         let in_view: Vec<i32> = cities.iter().map(|c| c.city_id).collect();
         let players = players(pool, presence_timeout, viewer, &in_view, INDIVIDUALS_MAX).await?;
@@ -62,22 +66,91 @@ pub async fn view(
 
 /// The bounds of every home, for framing them all (no wrapping: players on both sides of the
 /// antimeridian give a world-wide frame).
-pub async fn everyone(pool: &PgPool) -> Result<Option<Bounds>, AppError> {
-    let row = sqlx::query!(
-        r#"select min(c.lat) as south, min(c.lon) as west, max(c.lat) as north, max(c.lon) as east
-           from players p join cities c on c.id = p.home_city_id"#
-    )
-    .fetch_one(pool)
-    .await?;
-    Ok(match (row.south, row.west, row.north, row.east) {
-        (Some(south), Some(west), Some(north), Some(east)) => Some(Bounds {
-            south,
-            west,
-            north,
-            east,
-        }),
-        _ => None,
-    })
+pub async fn everyone(state: &AppState) -> Result<Option<Bounds>, AppError> {
+    let cities = state.census.cities(state).await?;
+    let mut cities = cities.iter();
+    Ok(cities.next().map(|first| {
+        let mut bounds = Bounds::point(first.lat, first.lon);
+        for c in cities {
+            bounds.extend(c.lat, c.lon);
+        }
+        bounds
+    }))
+}
+
+/// How long a census is used while nothing it depends on is known to have changed: a change
+/// that announces itself nowhere (a presence row written and never announced) shows within it.
+const CENSUS_FRESH: Duration = Duration::from_secs(1);
+
+/// Every city with players, how many and how many online, counted once and shared by every
+/// wide view and first load of this instance until the log or presence moves.
+///
+/// A wide view holds most of the world, and counting it reads every player: 91 ms at 100,000
+/// players. Open maps ask again within a second of any change anywhere, so without sharing
+/// the work grows with open maps times changes; with it, a change costs one count, however
+/// many maps ask (they wait for the same count), and a view only filters the cities in memory.
+#[derive(Default)]
+pub struct Census {
+    counted: tokio::sync::Mutex<Option<Counted>>,
+}
+
+struct Counted {
+    /// The newest committed event id and the presence version when counting began: the count
+    /// holds everything they say happened.
+    key: (i64, u64),
+    at: Instant,
+    cities: Arc<[CityCount]>,
+}
+
+impl Census {
+    /// The count, made again when an event has committed or presence has changed since the
+    /// last one began, or after [`CENSUS_FRESH`].
+    pub async fn cities(&self, state: &AppState) -> Result<Arc<[CityCount]>, AppError> {
+        let mut counted = self.counted.lock().await;
+        // Read under the lock: a caller that saw a change waits for a count begun after it.
+        let key = (
+            log::latest_id(&state.pool).await?,
+            state.hub.presence_version(),
+        );
+        if let Some(c) = counted
+            .as_ref()
+            .filter(|c| c.key == key && c.at.elapsed() < CENSUS_FRESH)
+        {
+            return Ok(c.cities.clone());
+        }
+        let at = Instant::now();
+        let cities: Arc<[CityCount]> = sqlx::query!(
+            r#"with online as (
+                   select distinct player_id from presence
+                   where seen_at > now() - make_interval(secs => $1)),
+               homes as (
+                   select p.home_city_id as city_id, count(*) as players,
+                          count(o.player_id) as online
+                   from players p left join online o on o.player_id = p.id
+                   where p.home_city_id is not null
+                   group by p.home_city_id)
+               select c.id, c.lat, c.lon, h.players as "players!", h.online as "online!"
+               from homes h join cities c on c.id = h.city_id"#,
+            state.settings.presence_timeout.as_secs_f64(),
+        )
+        .fetch_all(&state.pool)
+        .await?
+        .into_iter()
+        .map(|r| CityCount {
+            city_id: r.id,
+            lat: r.lat,
+            lon: r.lon,
+            players: r.players,
+            online: r.online,
+        })
+        .collect();
+        *counted = Some(Counted {
+            key,
+            at,
+            cities: cities.clone(),
+        });
+        Ok(cities)
+    }
 }
 
 /// The longitude ranges a view covers: one, or two for a view across the antimeridian. The
@@ -90,95 +163,86 @@ fn lon_ranges(bounds: &Bounds) -> [(f64, f64); 2] {
     }
 }
 
-/// Views wider than this (degrees of longitude times degrees of latitude) count homes first.
+/// Views wider than this (degrees of longitude times degrees of latitude) are cut from the
+/// [`Census`].
 const WIDE: f64 = 60.0 * 60.0;
 
-/// Players per city in `bounds`, with how many are online (seen within `presence_timeout`),
-/// the viewer left out.
+/// Players per city in `bounds`, with how many are online (seen within the presence
+/// timeout), the viewer left out.
 ///
 /// Two ways to the same answer. A narrow view finds its cities by position (the GiST index)
 /// and then their players. A wide one holds most of the catalogue's 170,000 cities, so it
-/// counts every home by city first (one row per player, grouped) and keeps the cities in view:
-/// a world view of 1,000 players took 55 ms the first way, most of it hashing every city.
+/// takes the instance's [`Census`] of every home and keeps the cities in view.
 async fn counts(
-    pool: &PgPool,
-    presence_timeout: Duration,
+    state: &AppState,
     viewer: i64,
     bounds: &Bounds,
 ) -> Result<Vec<CityCount>, AppError> {
     let [(w1, e1), (w2, e2)] = lon_ranges(bounds);
     let width = (e1 - w1) + (e2 - w2).max(0.0);
-    let secs = presence_timeout.as_secs_f64();
+    let secs = state.settings.presence_timeout.as_secs_f64();
     let (south, north) = (bounds.south, bounds.north);
-    let counted: Vec<(i32, f64, f64, i64, i64)> = if width * (north - south) > WIDE {
-        sqlx::query!(
-            r#"with online as (
-                   select distinct player_id from presence
-                   where seen_at > now() - make_interval(secs => $1)),
-               homes as (
-                   select p.home_city_id as city_id, count(*) as players,
-                          count(o.player_id) as online
-                   from players p left join online o on o.player_id = p.id
-                   where p.id <> $2 and p.home_city_id is not null
-                   group by p.home_city_id)
-               select c.id, c.lat, c.lon, h.players as "players!", h.online as "online!"
-               from homes h join cities c on c.id = h.city_id
-               where c.lat between $4 and $6
-                 and (c.lon between $3 and $5 or c.lon between $7 and $8)"#,
-            secs,
+    if width * (north - south) > WIDE {
+        let me = sqlx::query!(
+            r#"select p.home_city_id,
+                      exists (select 1 from presence pr
+                              where pr.player_id = p.id
+                                and pr.seen_at > now() - make_interval(secs => $2)) as "online!"
+               from players p where p.id = $1"#,
             viewer,
-            w1,
-            south,
-            e1,
-            north,
-            w2,
-            e2,
-        )
-        .fetch_all(pool)
-        .await?
-        .into_iter()
-        .map(|r| (r.id, r.lat, r.lon, r.players, r.online))
-        .collect()
-    } else {
-        sqlx::query!(
-            r#"with online as (
-                   select distinct player_id from presence
-                   where seen_at > now() - make_interval(secs => $1))
-               select c.id, c.lat, c.lon, count(*) as "players!", count(o.player_id) as "online!"
-               from cities c
-               join players p on p.home_city_id = c.id
-               left join online o on o.player_id = p.id
-               where p.id <> $2
-                 and (point(c.lon, c.lat) <@ box(point($3::float8, $4::float8),
-                                                 point($5::float8, $6::float8))
-                      or point(c.lon, c.lat) <@ box(point($7::float8, $4), point($8::float8, $6))
-                         and $7 <= $8)
-               group by c.id"#,
             secs,
-            viewer,
-            w1,
-            south,
-            e1,
-            north,
-            w2,
-            e2,
         )
-        .fetch_all(pool)
-        .await?
-        .into_iter()
-        .map(|r| (r.id, r.lat, r.lon, r.players, r.online))
-        .collect()
-    };
-    Ok(counted
-        .into_iter()
-        .map(|(city_id, lat, lon, players, online)| CityCount {
-            city_id,
-            lat,
-            lon,
-            players,
-            online,
-        })
-        .collect())
+        .fetch_optional(&state.pool)
+        .await?;
+        let census = state.census.cities(state).await?;
+        let in_view = |lon: f64| (w1..=e1).contains(&lon) || (w2..=e2).contains(&lon);
+        return Ok(census
+            .iter()
+            .filter(|c| (south..=north).contains(&c.lat) && in_view(c.lon))
+            .filter_map(|c| {
+                let mut c = c.clone();
+                if let Some(me) = me.as_ref().filter(|me| me.home_city_id == Some(c.city_id)) {
+                    c.players -= 1;
+                    c.online -= i64::from(me.online);
+                }
+                (c.players > 0).then_some(c)
+            })
+            .collect());
+    }
+    Ok(sqlx::query!(
+        r#"with online as (
+               select distinct player_id from presence
+               where seen_at > now() - make_interval(secs => $1))
+           select c.id, c.lat, c.lon, count(*) as "players!", count(o.player_id) as "online!"
+           from cities c
+           join players p on p.home_city_id = c.id
+           left join online o on o.player_id = p.id
+           where p.id <> $2
+             and (point(c.lon, c.lat) <@ box(point($3::float8, $4::float8),
+                                             point($5::float8, $6::float8))
+                  or point(c.lon, c.lat) <@ box(point($7::float8, $4), point($8::float8, $6))
+                     and $7 <= $8)
+           group by c.id"#,
+        secs,
+        viewer,
+        w1,
+        south,
+        e1,
+        north,
+        w2,
+        e2,
+    )
+    .fetch_all(&state.pool)
+    .await?
+    .into_iter()
+    .map(|r| CityCount {
+        city_id: r.id,
+        lat: r.lat,
+        lon: r.lon,
+        players: r.players,
+        online: r.online,
+    })
+    .collect())
 }
 
 /// The viewer (if they have a home), then the players of `cities` one by one, by id, at most

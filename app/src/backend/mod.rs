@@ -80,6 +80,8 @@ pub struct AppState {
     pub reference: Arc<reference::Reference>,
     /// Typing signals relayed per sender (see [`realtime::Throttle`]).
     pub typing: Arc<realtime::Throttle>,
+    /// Every home counted by city, shared by the map's wide views.
+    pub census: Arc<map::Census>,
 }
 
 impl FromRef<AppState> for LeptosOptions {

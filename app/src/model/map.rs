@@ -114,9 +114,39 @@ impl MapSlice {
     }
 }
 
+/// 100008 → "100,008": a count as the map's words show it.
+pub fn grouped(n: i64) -> String {
+    let digits = n.unsigned_abs().to_string();
+    let mut out = String::with_capacity(digits.len() + digits.len() / 3 + 1);
+    if n < 0 {
+        out.push('-');
+    }
+    for (i, digit) in digits.chars().enumerate() {
+        if i > 0 && (digits.len() - i).is_multiple_of(3) {
+            out.push(',');
+        }
+        out.push(digit);
+    }
+    out
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn counts_are_grouped_in_thousands() {
+        for (n, text) in [
+            (0, "0"),
+            (999, "999"),
+            (1000, "1,000"),
+            (100_008, "100,008"),
+            (1_234_567, "1,234,567"),
+            (-4500, "-4,500"),
+        ] {
+            assert_eq!(grouped(n), text);
+        }
+    }
 
     #[test]
     fn bounds_across_the_antimeridian_hold_both_sides() {

@@ -97,6 +97,9 @@ struct Presence {
     /// until it changes (a thousand tabs opening a second would otherwise each serialise the
     /// whole list).
     message: Option<Arc<Message>>,
+    /// Counts the changes to `online`: what was derived from presence is current while it
+    /// stays the same.
+    version: u64,
 }
 
 impl Presence {
@@ -116,6 +119,7 @@ impl Presence {
         if was != online {
             self.changed.insert(player);
             self.message = None;
+            self.version += 1;
         }
     }
 }
@@ -336,6 +340,12 @@ impl Hub {
     /// Everyone online, as this instance knows it now.
     pub fn online_now(&self) -> OnlineNow {
         self.presence().now()
+    }
+
+    /// How many times presence, as this instance heard it, has changed: the same number
+    /// means the same players online.
+    pub fn presence_version(&self) -> u64 {
+        self.presence().version
     }
 
     /// [`online_now`](Self::online_now) as the message a new stream starts with, made once

@@ -18,7 +18,7 @@ use web_sys::{HtmlElement, ResizeObserver};
 
 use super::world;
 use crate::model::{
-    map::{MAX_ZOOM, STREET_ZOOM},
+    map::{grouped, MAX_ZOOM, STREET_ZOOM},
     Bounds, Cluster, MapPlayer, MapSlice, MapView, Viewport,
 };
 
@@ -459,7 +459,8 @@ fn open_cluster(map: &Map, bounds: &Bounds) {
 fn cluster_title(cluster: &Cluster) -> String {
     format!(
         "{} players here, {} online. Zoom in",
-        cluster.players, cluster.online
+        grouped(cluster.players),
+        grouped(cluster.online)
     )
 }
 

@@ -36,7 +36,10 @@ use super::{
 use crate::{
     api::map::load_map,
     error::AppError,
-    model::{apply_live, moves_the_map, Live, MapPlayer, MapSlice, MapView, Me, PlaceSuggestion},
+    model::{
+        apply_live, map::grouped, moves_the_map, Live, MapPlayer, MapSlice, MapView, Me,
+        PlaceSuggestion,
+    },
 };
 
 #[component]
@@ -247,7 +250,10 @@ fn WorldMap(
                 {move || format!("Players shown on the map ({})", players.read().len())}
                 {move || {
                     let more = clustered.get();
-                    (more > 0).then(|| format!(" and {more} more in clusters: zoom in to list them"))
+                    (more > 0)
+                        .then(|| {
+                            format!(" and {} more in clusters: zoom in to list them", grouped(more))
+                        })
                 }}
             </summary>
             <ul>

@@ -44,10 +44,15 @@ impl ViewRefresh {
         self.map.set_value(Some(map));
     }
 
-    /// The view moved: ask once it rests.
+    /// The view moved: ask once it rests; the first framing at once, since the map is empty
+    /// until then (a framing that moves again asks again, and the newest answer is shown).
     pub fn moved(self) {
         if let Some(pending) = self.settle.get_value() {
             pending.clear();
+        }
+        if self.asked.get_value() == 0 {
+            self.ask();
+            return;
         }
         let handle = set_timeout_with_handle(move || self.ask(), SETTLE).ok();
         self.settle.set_value(handle);
