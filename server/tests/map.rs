@@ -217,17 +217,21 @@ async fn a_wide_view_counts_what_changed_just_before_it() {
     let hub = &app.running.state.hub;
     let heard = hub.presence_version();
     online(&app, "paris", 10).await;
-    let ids: Vec<i64> =
-        sqlx::query_scalar("select id from players where handle like 'paris%' order by id limit 10")
-            .fetch_all(&app.pool)
-            .await
-            .unwrap();
+    let ids: Vec<i64> = sqlx::query_scalar(
+        "select id from players where handle like 'paris%' order by id limit 10",
+    )
+    .fetch_all(&app.pool)
+    .await
+    .unwrap();
     app::backend::realtime::presence::announce(&app.pool, &ids, &[])
         .await
         .unwrap();
     let deadline = Instant::now() + Duration::from_secs(5);
     while hub.presence_version() == heard {
-        assert!(Instant::now() < deadline, "the announcement was never heard");
+        assert!(
+            Instant::now() < deadline,
+            "the announcement was never heard"
+        );
         tokio::time::sleep(Duration::from_millis(10)).await;
     }
     let seen = view(&app, &viewer, WORLD, 2).await;

@@ -47,23 +47,27 @@ impl ViewRefresh {
     /// The view moved: ask once it rests; the first framing at once, since the map is empty
     /// until then (a framing that moves again asks again, and the newest answer is shown).
     pub fn moved(self) {
-        if let Some(pending) = self.settle.get_value() {
+        // A `moveend` can come after the page has gone: then there is nothing to do.
+        let Some(pending) = self.settle.try_get_value() else {
+            return;
+        };
+        if let Some(pending) = pending {
             pending.clear();
         }
-        if self.asked.get_value() == 0 {
+        if self.asked.try_get_value() == Some(0) {
             self.ask();
             return;
         }
         let handle = set_timeout_with_handle(move || self.ask(), SETTLE).ok();
-        self.settle.set_value(handle);
+        self.settle.try_set_value(handle);
     }
 
     /// Something in the world changed: ask within a second, once for all changes until then.
     pub fn world_changed(self) {
-        if self.waiting.get_value() {
+        if self.waiting.try_get_value() != Some(false) {
             return;
         }
-        self.waiting.set_value(true);
+        self.waiting.try_set_value(true);
         set_timeout(
             move || {
                 self.waiting.try_set_value(false);
