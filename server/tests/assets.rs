@@ -174,6 +174,56 @@ async fn the_bundle_goes_out_under_hashed_names_compressed_and_cached_for_a_year
     assert_eq!(cache, None);
 }
 
+/// A release build made with `cargo leptos build --release --precompress` leaves a brotli
+/// (quality 11) and a gzip file beside each of the bundle's files: those go out as they are,
+/// with the bundle's lifetime, instead of being compressed again (at quality 4) per request.
+#[tokio::test]
+async fn a_precompressed_bundle_goes_out_as_built() {
+    let site = Site::new(true);
+    site.write_hashes();
+    let wasm = site.root().join(format!("pkg/meridian.{WASM}.wasm"));
+    // Not real brotli or gzip: the server sends the file, it does not read it.
+    let (br, gz) = (b"built with brotli".to_vec(), b"built with gzip".to_vec());
+    std::fs::write(wasm.with_extension("wasm.br"), &br).unwrap();
+    std::fs::write(wasm.with_extension("wasm.gz"), &gz).unwrap();
+    let (_server, base) = serve(&site).await;
+    let url = format!("{base}/pkg/meridian.{WASM}.wasm");
+
+    for (accepted, encoding, body) in [
+        (Some("br, gzip"), Some("br"), br),
+        (Some("gzip"), Some("gzip"), gz),
+        (None, None, std::fs::read(&wasm).unwrap()),
+    ] {
+        let mut request = client().get(&url);
+        if let Some(accepted) = accepted {
+            request = request.header(header::ACCEPT_ENCODING, accepted);
+        }
+        let response = request.send().await.unwrap();
+        assert_eq!(response.status(), StatusCode::OK, "{accepted:?}");
+        let header = |name| {
+            response
+                .headers()
+                .get(name)
+                .map(|v: &header::HeaderValue| v.to_str().unwrap().to_owned())
+        };
+        assert_eq!(
+            header(header::CONTENT_ENCODING).as_deref(),
+            encoding,
+            "{accepted:?}"
+        );
+        assert_eq!(
+            header(header::CACHE_CONTROL).as_deref(),
+            Some(YEAR),
+            "{accepted:?}"
+        );
+        assert_eq!(
+            response.bytes().await.unwrap().to_vec(),
+            body,
+            "{accepted:?}"
+        );
+    }
+}
+
 #[tokio::test]
 async fn without_a_hash_file_that_describes_the_site_pages_name_the_plain_bundle() {
     // No hash file at all (a plain `cargo build`), and one from another build.
