@@ -8,9 +8,9 @@
 //! checkpoint row, so a crash anywhere (even mid-step) counts nothing twice, and two
 //! projectors could never apply one event twice even without the advisory lock.
 //!
-//! A step runs whenever the hub hands over an event, and every [`POLL`] regardless. Open
-//! dashboards hear the new numbers in a public `dashboard` event, at most every
-//! [`ANNOUNCE_EVERY`].
+//! A step runs [`GATHER`] after the hub hands over an event (one step for everything handed
+//! over meanwhile), and every [`POLL`] regardless. Open dashboards hear the new numbers in a
+//! public `dashboard` event, at most every [`ANNOUNCE_EVERY`].
 
 use std::{
     sync::{
@@ -29,6 +29,11 @@ pub const APPLICATION_NAME: &str = "meridian-projector";
 const LOCK: i64 = 0x6d65_7269_6469_616e; // "meridian"
 const POLL: Duration = Duration::from_millis(250);
 const ANNOUNCE_EVERY: Duration = Duration::from_millis(500);
+/// How long a step waits after the first event it is woken by. A step costs about 0.6 ms of
+/// the database's time however few events it counts, and chat at 150 messages a second woke
+/// one per message; gathered, a burst costs at most ten steps a second, well inside
+/// [`ANNOUNCE_EVERY`].
+const GATHER: Duration = Duration::from_millis(100);
 /// How often an instance that is not projecting tries the lock.
 const STANDBY: Duration = Duration::from_secs(1);
 /// The wait after a failure (a lost connection, say) before connecting again.
@@ -124,7 +129,11 @@ async fn project(
                 if event.is_none() {
                     return Ok(());
                 }
-                // Take everything already handed over in one step.
+                // Take everything handed over until then in one step.
+                tokio::select! {
+                    _ = tokio::time::sleep(GATHER) => {}
+                    _ = stop.changed() => return Ok(()),
+                }
                 while woken.try_recv().is_ok() {}
             }
             _ = poll.tick() => {}

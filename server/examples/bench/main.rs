@@ -32,7 +32,9 @@
 //! players load them, the map of 1,000 players among them (see `pages.rs`).
 //!
 //! `--mode ceiling --seconds 5` measures the raw commit ceiling of the event path with 1, 8
-//! and 32 writers, no server (see `ceiling.rs`).
+//! and 32 writers, no server (see `ceiling.rs`). `--mode sweep --rate 50 --seconds 10`
+//! measures, in one run, the 8-writer ceiling and then chat at 50, 100, 150… messages a
+//! second until the delivery p99 passes 25 ms, and prints the best rate's share of the ceiling.
 //!
 //! `--mode idle --clients 18000 --rate 2000` and `--mode storm --clients 5000 --seconds 10`
 //! measure many open streams: memory per idle stream, and presence when thousands connect at
@@ -71,6 +73,7 @@ mod pages;
 mod projector;
 mod streams;
 
+#[derive(Clone)]
 struct Args {
     mode: String,
     players: usize,
@@ -320,7 +323,10 @@ async fn main() {
     let args = args();
     match args.mode.as_str() {
         "events" => events(args).await,
-        "chat" => chat(args).await,
+        "chat" => {
+            chat(args).await;
+        }
+        "sweep" => sweep(args).await,
         "leaderboard" => leaderboard::run(args).await,
         "projector" => projector::run(args).await,
         "map" => map::run(args).await,
@@ -330,7 +336,7 @@ async fn main() {
         "idle" | "keepalive" => streams::idle(args).await,
         "storm" => streams::storm(args).await,
         other => panic!(
-            "unknown mode {other} (events, chat, leaderboard, projector, api, ceiling, pages, idle, keepalive, storm or map)"
+            "unknown mode {other} (events, chat, sweep, leaderboard, projector, api, ceiling, pages, idle, keepalive, storm or map)"
         ),
     }
 }
@@ -446,8 +452,16 @@ async fn events(args: Args) {
     );
 }
 
+/// What one chat run measured.
+struct ChatRun {
+    sent_per_sec: f64,
+    answer_p99: f64,
+    delivery_p99: f64,
+    all_delivered: bool,
+}
+
 /// Chat messages from send to delivery: pairs of players, each with a chat and a stream.
-async fn chat(args: Args) {
+async fn chat(args: Args) -> ChatRun {
     assert!(
         f64::from(args.rate) <= args.pairs as f64 * 2.0 * 0.9,
         "--rate {} would push senders past the send limit: use at most {} for {} pairs",
@@ -591,7 +605,8 @@ async fn chat(args: Args) {
         refused.load(std::sync::atomic::Ordering::Relaxed)
     );
     let base_p50 = summary("baseline insert+notify", baseline_ms);
-    summary("send -> stored (answer)", answers.lock().unwrap().clone());
+    let answered = answers.lock().unwrap().clone();
+    summary("send -> stored (answer)", answered.clone());
     let p50 = summary("send -> delivered", delivered.clone());
     println!(
         "delivered {} of {n} ({:.1}%); streams open {} of {}; resyncs {}",
@@ -602,4 +617,66 @@ async fn chat(args: Args) {
         resyncs.load(std::sync::atomic::Ordering::Relaxed)
     );
     println!("ratio p50 delivery / p50 baseline = {:.1}x", p50 / base_p50);
+    let p99 = |mut ms: Vec<f64>| {
+        ms.sort_by(|a, b| a.total_cmp(b));
+        percentile(&ms, 0.99)
+    };
+    ChatRun {
+        sent_per_sec: n as f64 / write_secs,
+        answer_p99: p99(answered),
+        all_delivered: delivered.len() as u64 == n,
+        delivery_p99: p99(delivered),
+    }
+}
+
+/// The delivery p99 a chat rate must stay within to count.
+const SWEEP_P99_MS: f64 = 25.0;
+
+/// `--mode sweep`: the commit ceiling with 8 writers, then chat at rising rates (a step of
+/// `--rate` messages a second, `--seconds` each, one pair per message a second) until the
+/// delivery p99 passes 25 ms or a message is lost; prints the highest rate within it and its
+/// share of the ceiling.
+async fn sweep(args: Args) {
+    let database_url = std::env::var("DATABASE_URL").expect("DATABASE_URL (a scratch database)");
+    let seconds = Duration::from_secs(args.seconds);
+    let ceiling = ceiling::with_writers(&database_url, 8, seconds).await;
+    let step = args.rate.max(10);
+    let mut rows = Vec::new();
+    let mut rate = step;
+    loop {
+        println!("--- chat at {rate} messages/s");
+        let run = chat(Args {
+            rate,
+            pairs: rate as usize,
+            sample: 0,
+            ..args.clone()
+        })
+        .await;
+        let within = run.all_delivered && run.delivery_p99 <= SWEEP_P99_MS;
+        rows.push((rate, run));
+        if !within {
+            break;
+        }
+        rate += step;
+    }
+    println!("\nrate/s  sent/s  answer p99  delivery p99");
+    for (rate, run) in &rows {
+        println!(
+            "{rate:>6}  {:>6.0}  {:>8.2} ms  {:>9.2} ms{}",
+            run.sent_per_sec,
+            run.answer_p99,
+            run.delivery_p99,
+            if run.all_delivered { "" } else { "  (lost)" }
+        );
+    }
+    let best = rows
+        .iter()
+        .filter(|(_, run)| run.all_delivered && run.delivery_p99 <= SWEEP_P99_MS)
+        .map(|(_, run)| run.sent_per_sec)
+        .fold(0.0, f64::max);
+    println!(
+        "highest chat rate with delivery p99 <= {SWEEP_P99_MS} ms: {best:.0}/s = {:.1}% of the \
+         8-writer commit ceiling ({ceiling:.0} commits/s; the aim is 50%)",
+        100.0 * best / ceiling
+    );
 }
