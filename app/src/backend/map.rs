@@ -119,7 +119,8 @@ impl Census {
             return Ok(c.cities.clone());
         }
         let at = Instant::now();
-        let cities: Arc<[CityCount]> = sqlx::query!(
+        let cities: Arc<[CityCount]> = sqlx::query_as!(
+            CityCount,
             r#"with online as (
                    select distinct player_id from presence
                    where seen_at > now() - make_interval(secs => $1)),
@@ -129,21 +130,14 @@ impl Census {
                    from players p left join online o on o.player_id = p.id
                    where p.home_city_id is not null
                    group by p.home_city_id)
-               select c.id, c.lat, c.lon, h.players as "players!", h.online as "online!"
+               select c.id as city_id, c.lat, c.lon,
+                      h.players as "players!", h.online as "online!"
                from homes h join cities c on c.id = h.city_id"#,
             state.settings.presence_timeout.as_secs_f64(),
         )
         .fetch_all(&state.pool)
         .await?
-        .into_iter()
-        .map(|r| CityCount {
-            city_id: r.id,
-            lat: r.lat,
-            lon: r.lon,
-            players: r.players,
-            online: r.online,
-        })
-        .collect();
+        .into();
         *counted = Some(Counted {
             key,
             at,
@@ -209,11 +203,13 @@ async fn counts(
             })
             .collect());
     }
-    Ok(sqlx::query!(
+    Ok(sqlx::query_as!(
+        CityCount,
         r#"with online as (
                select distinct player_id from presence
                where seen_at > now() - make_interval(secs => $1))
-           select c.id, c.lat, c.lon, count(*) as "players!", count(o.player_id) as "online!"
+           select c.id as city_id, c.lat, c.lon,
+                  count(*) as "players!", count(o.player_id) as "online!"
            from cities c
            join players p on p.home_city_id = c.id
            left join online o on o.player_id = p.id
@@ -233,16 +229,7 @@ async fn counts(
         e2,
     )
     .fetch_all(&state.pool)
-    .await?
-    .into_iter()
-    .map(|r| CityCount {
-        city_id: r.id,
-        lat: r.lat,
-        lon: r.lon,
-        players: r.players,
-        online: r.online,
-    })
-    .collect())
+    .await?)
 }
 
 /// The viewer (if they have a home), then the players of `cities` one by one, by id, at most
