@@ -173,6 +173,10 @@ async fn listen(
                     hub.end_session(note.payload());
                     continue;
                 }
+                // The wake-up of an event an earlier read already took (ids are visible in
+                // commit order, so everything up to the cursor has been read): a burst of
+                // commits costs one read, not one per commit.
+                note if already_read(note.payload(), *cursor) => continue,
                 _ => {}
             },
             _ = poll.tick() => {}
@@ -225,6 +229,11 @@ impl Drop for Receiving {
     }
 }
 
+/// Whether the event a wake-up names (its payload is the id) is at or before `cursor`.
+fn already_read(payload: &str, cursor: Option<i64>) -> bool {
+    matches!((payload.parse::<i64>(), cursor), (Ok(id), Some(cursor)) if id <= cursor)
+}
+
 async fn catch_up(
     pool: &PgPool,
     hub: &Hub,
@@ -233,13 +242,33 @@ async fn catch_up(
     let Some(from) = cursor else { return Ok(()) };
     loop {
         let events = log::after(pool, *from, BATCH).await?;
-        let full = events.len() as i64 == BATCH;
+        // An event for each of its members comes as a row per member, with one id.
+        let mut read = 0;
         for event in events {
-            *from = event.id;
+            if event.id != *from {
+                read += 1;
+                *from = event.id;
+            }
             hub.publish(Arc::new(Message::from(event)));
         }
+        let full = read == BATCH;
         if !full {
             return Ok(());
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::already_read;
+
+    #[test]
+    fn a_wake_up_is_skipped_only_for_an_event_already_read() {
+        assert!(already_read("41", Some(42)));
+        assert!(already_read("42", Some(42)));
+        assert!(!already_read("43", Some(42)));
+        // No cursor yet, or a payload that is not an id: read.
+        assert!(!already_read("41", None));
+        assert!(!already_read("", Some(42)));
     }
 }

@@ -387,6 +387,10 @@ async fn messages_reach_every_tab_of_both_players_on_any_instance() {
         SseClient::connect(&two.url("/events"), &ben, None).await,
     ];
 
+    let before: i64 = sqlx::query_scalar("select coalesce(max(id), 0) from events")
+        .fetch_one(&one.pool)
+        .await
+        .unwrap();
     let message = sent(&two, &ann, chat, "hello ben").await;
     for (i, tab) in ben_tabs.iter_mut().enumerate() {
         let event = expect_chat_event(tab, &format!("ben's tab {i}")).await;
@@ -402,6 +406,32 @@ async fn messages_reach_every_tab_of_both_players_on_any_instance() {
         (mine["unread"].as_i64(), mine["other"]["id"].as_i64()),
         (Some(0), Some(ben_id))
     );
+    // One event carried the message to both; each stream had its own member's view, and a
+    // replay from before it gives each member that view again, never the other's.
+    let stored: Vec<(String, Vec<i64>)> =
+        sqlx::query_as("select kind, audience from events where payload->>'message_id' = $1")
+            .bind(message["id"].to_string())
+            .fetch_all(&one.pool)
+            .await
+            .unwrap();
+    let pair = vec![ann_id.min(ben_id), ann_id.max(ben_id)];
+    assert_eq!(stored, vec![("chat".to_owned(), pair)]);
+    for (who, client, other, unread) in [("ann", &ann, ben_id, 0), ("ben", &ben, ann_id, 1)] {
+        let mut replay = SseClient::connect(&one.url("/events"), client, Some(before)).await;
+        let event = next_of(&mut replay, "chat", ARRIVES)
+            .await
+            .unwrap_or_else(|| panic!("{who}'s replay has the message"));
+        assert_eq!(
+            (
+                event.data["other"]["id"].as_i64(),
+                event.data["unread"].as_i64()
+            ),
+            (Some(other), Some(unread)),
+            "{who}: {}",
+            event.raw
+        );
+        assert!(!event.raw.contains("views"), "{who}: {}", event.raw);
+    }
 
     let listed = get_json(&two, &ben, "chat/list").await;
     assert_eq!(listed["chats"][0]["unread"], 1);

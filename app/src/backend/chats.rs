@@ -181,67 +181,56 @@ pub async fn send(
 ) -> Result<ChatMessage, AppError> {
     let body = rules::message_body(body)?;
     let client_key = client_key.map(rules::client_key).transpose()?;
-    let mut tx = pool.begin().await?;
-    // Serialises this player's sends, so the rate limit holds across instances.
-    sqlx::query_scalar!("select id from players where id = $1 for no key update", me)
-        .fetch_one(&mut *tx)
-        .await?;
-    lock_chat(&mut tx, me, chat_id).await?;
-
-    if let Some(key) = &client_key {
-        let earlier = sqlx::query_as!(
-            ChatMessage,
-            "select id, chat_id, sender_id, body, client_key, sent_at from messages
-             where sender_id = $1 and client_key = $2",
-            me,
-            key
-        )
-        .fetch_optional(&mut *tx)
-        .await?;
-        if let Some(earlier) = earlier {
-            if earlier.chat_id != chat_id {
-                return Err(AppError::invalid(
-                    "client_key",
-                    "This message key was used in another chat.",
-                ));
-            }
-            return Ok(earlier);
-        }
-    }
-
-    let recent = sqlx::query!(
-        r#"select count(*) as "count!",
-                  ceil(extract(epoch from min(sent_at) + make_interval(secs => $2)
-                                          - clock_timestamp()))::bigint as retry_after
-           from (select sent_at from messages
-                 where sender_id = $1 and sent_at > clock_timestamp() - make_interval(secs => $2)
-                 order by sent_at desc
-                 limit $3) r"#,
+    // One round trip: the function locks, checks and stores (see its migration).
+    let sent = sqlx::query!(
+        r#"select s.outcome as "outcome!", s.retry_after,
+                  (s.message).id as "id?", (s.message).chat_id as "chat_id?",
+                  (s.message).sender_id as "sender_id?", (s.message).body as "body?",
+                  (s.message).client_key, (s.message).sent_at as "sent_at?"
+           from send_message($1, $2, $3, $4, $5, $6) s"#,
         me,
+        chat_id,
+        body,
+        client_key,
         rules::SEND_WINDOW_SECS as f64,
         rules::SEND_LIMIT
     )
-    .fetch_one(&mut *tx)
+    .fetch_one(pool)
     .await?;
-    if recent.count >= rules::SEND_LIMIT {
-        return Err(AppError::TooManyMessages {
-            retry_after_secs: recent.retry_after.unwrap_or(1).max(1) as u64,
-        });
+    let message = match (
+        sent.id,
+        sent.chat_id,
+        sent.sender_id,
+        sent.body,
+        sent.sent_at,
+    ) {
+        (Some(id), Some(chat_id), Some(sender_id), Some(body), Some(sent_at)) => {
+            Some(ChatMessage {
+                id,
+                chat_id,
+                sender_id,
+                body,
+                client_key: sent.client_key,
+                sent_at,
+            })
+        }
+        _ => None,
+    };
+    match (sent.outcome.as_str(), message) {
+        ("sent" | "earlier", Some(message)) => Ok(message),
+        ("no_chat", _) => Err(no_chat()),
+        ("key_elsewhere", _) => Err(AppError::invalid(
+            "client_key",
+            "This message key was used in another chat.",
+        )),
+        ("too_many", _) => Err(AppError::TooManyMessages {
+            retry_after_secs: sent.retry_after.unwrap_or(1).max(1) as u64,
+        }),
+        (other, _) => Err(AppError::internal(
+            "send message",
+            format!("outcome {other} without its message"),
+        )),
     }
-
-    let message = sqlx::query_as!(
-        ChatMessage,
-        "insert into messages (chat_id, sender_id, body, client_key) values ($1, $2, $3, $4)
-         returning id, chat_id, sender_id, body, client_key, sent_at",
-        chat_id,
-        me,
-        body,
-        client_key
-    )
-    .fetch_one(&mut *tx)
-    .await?;
-    tx.commit().await?;
-    Ok(message)
 }
 
 /// Marks `chat_id` read by `me` through message `through` (at most its last message).

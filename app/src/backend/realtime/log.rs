@@ -25,16 +25,27 @@ pub async fn latest_id(pool: &PgPool) -> Result<i64, AppError> {
     )
 }
 
-/// Every committed event after `cursor`, oldest first, at most `limit`.
+/// Every committed event after `cursor`, oldest first, at most `limit` events. An event with
+/// per-member `views` comes as one row per member, each with that member alone as its
+/// audience and their view as its data; the rows of one event are adjacent.
 pub async fn after(pool: &PgPool, cursor: i64, limit: i64) -> Result<Vec<StoredEvent>, AppError> {
     Ok(sqlx::query_as!(
         StoredEvent,
-        r#"select id as "id!", public, audience,
-                  jsonb_build_object('kind', kind, 'data', payload)::text as "data!"
-           from events
-           where id > $1
-           order by id
-           limit $2"#,
+        r#"with batch as (
+               select id, public, audience, kind, payload, views from events
+               where id > $1
+               order by id
+               limit $2)
+           select b.id as "id!", b.public as "public!",
+                  case when m.member is null then b.audience else array[m.member] end
+                      as "audience!",
+                  jsonb_build_object('kind', b.kind,
+                                     'data', coalesce(b.views -> m.member::text, b.payload))::text
+                      as "data!"
+           from batch b
+           left join lateral unnest(case when b.views is not null then b.audience end)
+               as m(member) on true
+           order by b.id, m.member"#,
         cursor,
         limit
     )
@@ -52,7 +63,8 @@ pub async fn replay(
     Ok(sqlx::query_as!(
         StoredEvent,
         r#"select id as "id!", public, audience,
-                  jsonb_build_object('kind', kind, 'data', payload)::text as "data!"
+                  jsonb_build_object('kind', kind,
+                                     'data', coalesce(views -> $2::bigint::text, payload))::text as "data!"
            from events
            where id > $1 and (public or $2 = any(audience))
            order by id
