@@ -5,7 +5,7 @@ use std::time::Duration;
 
 use sqlx::{
     postgres::{PgConnectOptions, PgPoolOptions},
-    PgPool,
+    Connection, PgPool,
 };
 
 use super::places;
@@ -23,6 +23,18 @@ pub async fn prepare(database_url: &str, max_connections: u32) -> Result<PgPool,
         // Short: while the database is out of reach, requests answer 503 soon rather than
         // hang (a restart takes a second or two).
         .acquire_timeout(Duration::from_secs(3))
+        // A connection used within the last second is alive: pinging it before each use
+        // would cost a round trip per query, as many as the queries themselves under load.
+        // One idle for longer (the database may have restarted meanwhile) is pinged first.
+        .test_before_acquire(false)
+        .before_acquire(|conn, meta| {
+            Box::pin(async move {
+                if meta.idle_for > Duration::from_secs(1) {
+                    conn.ping().await?;
+                }
+                Ok(true)
+            })
+        })
         .connect_with(options.application_name(APPLICATION_NAME))
         .await?;
     migrate(&pool).await?;

@@ -43,7 +43,8 @@
 //! `--mode chat` measures a chat message from send to delivery instead: `--pairs` pairs of
 //! players, each with a chat and both players on a live stream; `--rate` messages a second in
 //! all, sent through `POST /api/chat/send` by alternating senders (each sender stays under the
-//! send limit of 10 in 10 s). It prints send→answer and send→delivery (the other player's
+//! send limit of 10 in 10 s), after 2 s at that rate that are not counted (warm-up). It prints
+//! send→answer and send→delivery (the other player's
 //! stream carries the `chat` event with the message) percentiles against the same baseline.
 //!
 //! It starts the `meridian` binary on a free port against `DATABASE_URL` (a scratch database:
@@ -452,6 +453,12 @@ async fn events(args: Args) {
     );
 }
 
+/// Chat messages sent at the run's rate before the measured ones, and not counted: a server's
+/// pooled connections each plan their statements the first time they run them (20–65 ms a
+/// send in the first second, from Postgres's slow-statement log), which a running server
+/// has long done.
+const CHAT_WARMUP: Duration = Duration::from_secs(2);
+
 /// What one chat run measured.
 struct ChatRun {
     sent_per_sec: f64,
@@ -562,9 +569,10 @@ async fn chat(args: Args) -> ChatRun {
         sampler(pid, pool.clone(), every, refused.clone());
     }
     let gap = Duration::from_secs_f64(1.0 / f64::from(args.rate));
-    let started = Instant::now();
+    let begun = Instant::now();
+    let started = begun + CHAT_WARMUP;
     let mut n = 0u64;
-    while started.elapsed() < Duration::from_secs(args.seconds) {
+    while begun.elapsed() < CHAT_WARMUP + Duration::from_secs(args.seconds) {
         // Pairs in turn, senders alternating: each sender writes every 2·pairs/rate seconds.
         let (chat, tokens) = &pairs[n as usize % args.pairs];
         let token = &tokens[(n as usize / args.pairs) % 2];
@@ -575,21 +583,30 @@ async fn chat(args: Args) -> ChatRun {
             .form(&[("chat_id", chat.to_string()), ("body", format!("c#{n}"))]);
         let (sent, answers, refused) = (sent.clone(), answers.clone(), refused.clone());
         let at = Instant::now();
-        sent.lock().unwrap().insert(n, at);
+        // Only messages sent after the warm-up count (a delivery counts when its send does).
+        let counted = at >= started;
+        if counted {
+            sent.lock().unwrap().insert(n, at);
+        }
         tokio::spawn(async move {
             match request.send().await {
-                Ok(r) if r.status().is_success() => answers
-                    .lock()
-                    .unwrap()
-                    .push(at.elapsed().as_secs_f64() * 1000.0),
+                Ok(r) if r.status().is_success() => {
+                    if counted {
+                        answers
+                            .lock()
+                            .unwrap()
+                            .push(at.elapsed().as_secs_f64() * 1000.0);
+                    }
+                }
                 _ => {
                     refused.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
                 }
             }
         });
         n += 1;
-        tokio::time::sleep_until((started + gap * n as u32).into()).await;
+        tokio::time::sleep_until((begun + gap * n as u32).into()).await;
     }
+    let n = sent.lock().unwrap().len() as u64;
     let write_secs = started.elapsed().as_secs_f64();
     tokio::time::sleep(Duration::from_secs(3)).await;
     let _ = server.kill().await;
