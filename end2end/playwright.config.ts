@@ -1,8 +1,9 @@
 import { defineConfig } from "@playwright/test";
 
 // Runs in Debian's Chromium (never a downloaded browser). cargo-leptos starts the server
-// before this suite and stops it after. MERIDIAN_E2E_GREP narrows the run (the release smoke
-// run uses "@smoke").
+// before this suite and stops it after. MERIDIAN_E2E_GREP narrows the run and
+// MERIDIAN_E2E_GREP_INVERT leaves tests out: the release smoke runs "@smoke|@split" against the
+// split bundle; the debug run, whose bundle is not split, leaves "@split" out.
 export default defineConfig({
   testDir: "./tests",
   timeout: 60_000,
@@ -17,6 +18,7 @@ export default defineConfig({
   // code of the tool that started them.
   reporter: [["list"], ["json", { outputFile: "playwright-report/results.json" }]],
   grep: process.env.MERIDIAN_E2E_GREP ? new RegExp(process.env.MERIDIAN_E2E_GREP) : undefined,
+  grepInvert: process.env.MERIDIAN_E2E_GREP_INVERT ? new RegExp(process.env.MERIDIAN_E2E_GREP_INVERT) : undefined,
   use: {
     baseURL: process.env.MERIDIAN_BASE_URL ?? "http://127.0.0.1:3000",
     trace: "retain-on-failure",

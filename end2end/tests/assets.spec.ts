@@ -25,8 +25,9 @@ test("the bundle goes by hashed names, compressed and cached for a year @smoke",
   const named = bundleIn(html);
   expect(named.map((file) => file.split(".").pop()).sort()).toEqual(["css", "js", "wasm"]);
 
-  // The page loads exactly what it names, each compressed and immutable.
-  await expect.poll(() => [...bundle.keys()].sort()).toEqual(named);
+  // The page loads exactly what it names (and, from a split build, the chunks' loader, which
+  // the script imports), each compressed and immutable.
+  await expect.poll(() => [...bundle.keys()].filter((file) => !file.startsWith("/pkg/__wasm_split.")).sort()).toEqual(named);
   for (const [file, response] of bundle) {
     expect(response.status(), file).toBe(200);
     const headers = await response.allHeaders();
@@ -36,6 +37,39 @@ test("the bundle goes by hashed names, compressed and cached for a year @smoke",
   // Leaflet, from public/, may be kept an hour.
   const leaflet = await page.request.get("/leaflet/leaflet.js");
   expect(leaflet.headers()["cache-control"]).toBe("public, max-age=3600");
+});
+
+/** A split build's chunk, the chunks' loader or its manifest, by its hashed name. */
+const CHUNK = /\/pkg\/(?:chunk_\d+|split_\w+|__wasm_split(?:_manifest)?)\.[A-Za-z0-9_-]{22}\.(?:wasm|js|json)$/;
+
+test("a page split off the first bundle hydrates from its own chunk @split", async ({ page }) => {
+  const errors: string[] = [];
+  page.on("pageerror", (error) => errors.push(error.message));
+  const chunks = new Map<string, Response>();
+  page.on("response", (response) => {
+    const { pathname } = new URL(response.url());
+    if (CHUNK.test(pathname)) chunks.set(pathname, response);
+  });
+
+  // A page that is not the map, loaded straight: it hydrates once its chunk is in.
+  await page.goto("/leaderboard");
+  await expect(page.getByRole("heading", { name: "Leaderboard" })).toBeVisible();
+  await expect.poll(() => chunks.size).toBeGreaterThan(0);
+  const first = new Set(chunks.keys());
+  // Hydrated, the router takes the header's links: another split page comes without a page
+  // load (the mark set on this window survives), fetching chunks it did not need before.
+  await page.evaluate(() => ((window as unknown as { stayed: boolean }).stayed = true));
+  await page.getByRole("navigation", { name: "Account" }).getByRole("link", { name: "Sign up" }).click();
+  await expect(page).toHaveURL(/\/signup$/);
+  await expect(page.getByRole("button", { name: "Sign up" })).toBeVisible();
+  expect(await page.evaluate(() => (window as unknown as { stayed?: boolean }).stayed)).toBe(true);
+  await expect.poll(() => [...chunks.keys()].some((chunk) => !first.has(chunk))).toBe(true);
+
+  for (const [file, response] of chunks) {
+    expect(response.status(), file).toBe(200);
+    expect((await response.allHeaders())["cache-control"], file).toBe("public, max-age=31536000, immutable");
+  }
+  expect(errors).toEqual([]);
 });
 
 test("an instance started from the binary names the same bundle @smoke", async ({ request }) => {

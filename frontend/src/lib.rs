@@ -1,7 +1,9 @@
-//! The browser entry point: hydrates the server-rendered page.
+//! The browser entry point: hydrates the server-rendered page. `hydrate_lazy`, because pages
+//! other than the map are lazy routes (`app::ui::app`): with a split bundle, a page of one of
+//! them hydrates once its chunk has arrived.
 
 #[wasm_bindgen::prelude::wasm_bindgen]
 pub fn hydrate() {
     console_error_panic_hook::set_once();
-    leptos::mount::hydrate_body(app::App);
+    leptos::mount::hydrate_lazy(app::App);
 }

@@ -178,44 +178,50 @@ pub fn use_hash_file(options: &mut LeptosOptions) {
     }
 }
 
-/// What the cache headers need to know: the request paths of the content-addressed files.
+/// What the cache headers need to know: whether the site's bundle is hashed, and where it is.
 #[derive(Clone, Debug)]
 pub struct Bundle {
-    hashed: Vec<String>,
+    hashed: bool,
     pkg_route: String,
 }
 
 impl Bundle {
     /// The bundle `options` names, after [`use_hash_file`].
     pub fn of(options: &LeptosOptions) -> Self {
-        let pkg_route = options.site_pkg_dir_route_base();
-        let hashes = options
-            .hash_files
-            .then(|| std::fs::read_to_string(hash_file_path(options)).ok())
-            .flatten()
-            .and_then(|text| Hashes::parse(&text));
-        let hashed = hashes
-            .map(|hashes| {
-                hashes
-                    .files(&options.output_name)
-                    .into_iter()
-                    .map(|name| format!("{pkg_route}{name}"))
-                    .collect()
-            })
-            .unwrap_or_default();
-        Self { hashed, pkg_route }
-    }
-
-    /// The `Cache-Control` for a file at `path`.
-    pub fn lifetime(&self, path: &str) -> &'static str {
-        if self.hashed.iter().any(|hashed| hashed == path) {
-            IMMUTABLE
-        } else if path.starts_with(&self.pkg_route) {
-            REVALIDATE
-        } else {
-            PUBLIC_FILES
+        Self {
+            hashed: options.hash_files,
+            pkg_route: options.site_pkg_dir_route_base(),
         }
     }
+
+    /// The `Cache-Control` for a file at `path`. In a hashed site every file of the bundle
+    /// whose name carries its content's hash is immutable: the three the pages name, and a
+    /// split build's chunks, their loader and its manifest (`chunk_3.<hash>.wasm`,
+    /// `__wasm_split.<hash>.js`, `__wasm_split_manifest.<hash>.json`).
+    pub fn lifetime(&self, path: &str) -> &'static str {
+        match path.strip_prefix(&self.pkg_route) {
+            Some(file) if self.hashed && named_by_hash(file) => IMMUTABLE,
+            Some(_) => REVALIDATE,
+            None => PUBLIC_FILES,
+        }
+    }
+}
+
+/// Whether `file` is `<name>.<hash>.<extension>` with cargo-leptos's hash: 22 characters of
+/// base64url (an MD5). The loader's unhashed placeholder, 22 underscores, is not a hash.
+fn named_by_hash(file: &str) -> bool {
+    let mut parts = file.rsplit('.');
+    let (Some(_extension), Some(hash), Some(name)) = (parts.next(), parts.next(), parts.next())
+    else {
+        return false;
+    };
+    !name.is_empty()
+        && !file.contains('/')
+        && hash.len() == 22
+        && hash
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_')
+        && hash.bytes().any(|b| b.is_ascii_alphanumeric())
 }
 
 /// Middleware for the static-file fallback: sets `Cache-Control` on the files it serves. Its
@@ -323,24 +329,44 @@ mod tests {
     #[test]
     fn hashed_files_are_immutable_the_plain_bundle_revalidates_and_public_files_keep_an_hour() {
         let bundle = Bundle {
-            hashed: HASHED.iter().map(|name| format!("/pkg/{name}")).collect(),
+            hashed: true,
             pkg_route: "/pkg/".into(),
         };
-        for name in HASHED {
-            assert_eq!(bundle.lifetime(&format!("/pkg/{name}")), IMMUTABLE);
+        let split = [
+            "chunk_12.Pr-Y7xY8HaBRcn4j-RtN4g.wasm",
+            "split___sign_up_view_3420142448303920151.NnCNqjv1-pYbaTlBi8pKrw.wasm",
+            "__wasm_split.fZOWmljh2N_UD--1KKOccA.js",
+            "__wasm_split_manifest.MyzznsOX0Hy-QxMoOA50Xg.json",
+        ];
+        for name in HASHED.iter().chain(&split) {
+            assert_eq!(
+                bundle.lifetime(&format!("/pkg/{name}")),
+                IMMUTABLE,
+                "{name}"
+            );
         }
-        assert_eq!(bundle.lifetime("/pkg/meridian.js"), REVALIDATE);
-        assert_eq!(
-            bundle.lifetime("/pkg/meridian.AAAAAAAAAAAAAAAAAAAAAA.js"),
-            REVALIDATE
-        );
+        for plain in [
+            "meridian.js",
+            "meridian.wasm",
+            "__wasm_split.______________________.js",
+            "meridian.short.js",
+            ".Jq3mX0Fv6Zr2Tn8Bq1Wc4A.js",
+            "old/meridian.Jq3mX0Fv6Zr2Tn8Bq1Wc4A.js",
+        ] {
+            assert_eq!(
+                bundle.lifetime(&format!("/pkg/{plain}")),
+                REVALIDATE,
+                "{plain}"
+            );
+        }
         assert_eq!(bundle.lifetime("/leaflet/leaflet.js"), PUBLIC_FILES);
         assert_eq!(bundle.lifetime("/favicon.svg"), PUBLIC_FILES);
         // Without hashing, nothing is immutable.
         let plain = Bundle {
-            hashed: Vec::new(),
+            hashed: false,
             pkg_route: "/pkg/".into(),
         };
         assert_eq!(plain.lifetime(&format!("/pkg/{}", HASHED[0])), REVALIDATE);
+        assert_eq!(plain.lifetime(&format!("/pkg/{}", split[0])), REVALIDATE);
     }
 }

@@ -139,6 +139,14 @@ async fn page(base: &str) -> (String, Option<String>) {
 async fn the_bundle_goes_out_under_hashed_names_compressed_and_cached_for_a_year() {
     let site = Site::new(true);
     site.write_hashes();
+    // A split build's chunk and the chunks' loader: named by their hashes, but by no page.
+    let split = [
+        "/pkg/chunk_3.P0q9WmT3cXv8Kd2Lr5Ny7A.wasm",
+        "/pkg/__wasm_split.Y7u5Ri3Oe1Wq9Ty7Ui5Op3.js",
+    ];
+    for file in split {
+        std::fs::write(site.root().join(&file[1..]), "x".repeat(2048)).unwrap();
+    }
     let (_server, base) = serve(&site).await;
 
     let (html, page_cache) = page(&base).await;
@@ -161,6 +169,11 @@ async fn the_bundle_goes_out_under_hashed_names_compressed_and_cached_for_a_year
         let (status, encoding, cache) = get(&format!("{base}{file}")).await;
         assert_eq!(status, StatusCode::OK, "{file}");
         assert_eq!(encoding.as_deref(), Some("br"), "{file} in brotli");
+        assert_eq!(cache.as_deref(), Some(YEAR), "{file}");
+    }
+    for file in split {
+        let (status, _, cache) = get(&format!("{base}{file}")).await;
+        assert_eq!(status, StatusCode::OK, "{file}");
         assert_eq!(cache.as_deref(), Some(YEAR), "{file}");
     }
     for file in ["/leaflet/leaflet.js", "/favicon.svg"] {

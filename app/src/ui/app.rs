@@ -1,10 +1,11 @@
-//! The document shell and the router. What pages share lives in `session` and `page`.
+//! The document shell and the router, with every page but the map split off the first
+//! bundle. What pages share lives in `session` and `page`.
 
 use leptos::prelude::*;
 use leptos_meta::{provide_meta_context, HashedStylesheet, MetaTags, Title};
 use leptos_router::{
     components::{Route, Router, Routes},
-    path, SsrMode,
+    lazy_route, path, Lazy, LazyRoute, SsrMode,
 };
 
 use super::{
@@ -73,17 +74,62 @@ pub fn App() -> impl IntoView {
             <main>
                 <Routes fallback=NotFound>
                     <Route path=path!("") view=MapPage ssr=SsrMode::Async />
-                    <Route path=path!("signup") view=SignUpPage ssr=SsrMode::Async />
-                    <Route path=path!("signin") view=SignInPage ssr=SsrMode::Async />
-                    <Route path=path!("home") view=HomePage ssr=SsrMode::Async />
-                    <Route path=path!("chats") view=ChatsPage ssr=SsrMode::Async />
-                    <Route path=path!("chats/:id") view=ChatPage ssr=SsrMode::Async />
-                    <Route path=path!("players/:handle") view=ProfilePage ssr=SsrMode::Async />
-                    <Route path=path!("leaderboard") view=LeaderboardPage ssr=SsrMode::Async />
-                    <Route path=path!("admin") view=AdminPage ssr=SsrMode::Async />
-                    <Route path=path!("dashboard") view=DashboardPage ssr=SsrMode::Async />
+                    <Route path=path!("signup") view={Lazy::<SignUp>::new()} ssr=SsrMode::Async />
+                    <Route path=path!("signin") view={Lazy::<SignIn>::new()} ssr=SsrMode::Async />
+                    <Route path=path!("home") view={Lazy::<Home>::new()} ssr=SsrMode::Async />
+                    <Route path=path!("chats") view={Lazy::<Chats>::new()} ssr=SsrMode::Async />
+                    <Route path=path!("chats/:id") view={Lazy::<Chat>::new()} ssr=SsrMode::Async />
+                    <Route
+                        path=path!("players/:handle")
+                        view={Lazy::<Profile>::new()}
+                        ssr=SsrMode::Async
+                    />
+                    <Route
+                        path=path!("leaderboard")
+                        view={Lazy::<Leaderboard>::new()}
+                        ssr=SsrMode::Async
+                    />
+                    <Route path=path!("admin") view={Lazy::<Admin>::new()} ssr=SsrMode::Async />
+                    <Route
+                        path=path!("dashboard")
+                        view={Lazy::<Dashboard>::new()}
+                        ssr=SsrMode::Async
+                    />
                 </Routes>
             </main>
         </Router>
     }
+}
+
+/// A route whose page is split off the first bundle: with `cargo leptos build --split`, its
+/// code is a WASM chunk of its own, fetched the first time the route is shown (before a
+/// server-rendered page of it hydrates, or on navigation). The map, where visits start, stays
+/// in the first bundle. Each page loads its own data, so the route's data is nothing.
+macro_rules! split_page {
+    ($($route:ident => $page:ident),* $(,)?) => {$(
+        struct $route;
+
+        #[lazy_route]
+        impl LazyRoute for $route {
+            fn data() -> Self {
+                Self
+            }
+
+            fn view(_this: Self) -> AnyView {
+                view! { <$page /> }.into_any()
+            }
+        }
+    )*};
+}
+
+split_page! {
+    SignUp => SignUpPage,
+    SignIn => SignInPage,
+    Home => HomePage,
+    Chats => ChatsPage,
+    Chat => ChatPage,
+    Profile => ProfilePage,
+    Leaderboard => LeaderboardPage,
+    Admin => AdminPage,
+    Dashboard => DashboardPage,
 }
