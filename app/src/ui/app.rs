@@ -5,7 +5,7 @@ use leptos::prelude::*;
 use leptos_meta::{provide_meta_context, HashedStylesheet, MetaTags, Title};
 use leptos_router::{
     components::{Route, Router, Routes},
-    lazy_route, path, Lazy, LazyRoute, SsrMode,
+    path, Lazy, LazyRoute, SsrMode,
 };
 
 use super::{
@@ -101,21 +101,41 @@ pub fn App() -> impl IntoView {
     }
 }
 
-/// A route whose page is split off the first bundle: with `cargo leptos build --split`, its
-/// code is a WASM chunk of its own, fetched the first time the route is shown (before a
-/// server-rendered page of it hydrates, or on navigation). The map, where visits start, stays
-/// in the first bundle. Each page loads its own data, so the route's data is nothing.
+/// A route whose page is split off the first bundle: built with `cargo leptos --split
+/// --features split`, its code is a WASM chunk of its own, fetched the first time the route is
+/// shown (before a server-rendered page of it hydrates, or on navigation). The map, where
+/// visits start, stays in the first bundle. Each page loads its own data, so the route's data
+/// is nothing. Without the feature (`cargo leptos watch`, the debug suite) it is a lazy route
+/// in the one bundle: `#[lazy_route]` code needs the splitter's output to load.
+#[cfg(feature = "split")]
 macro_rules! split_page {
     ($($route:ident => $page:ident),* $(,)?) => {$(
         struct $route;
 
-        #[lazy_route]
+        #[leptos_router::lazy_route]
         impl LazyRoute for $route {
             fn data() -> Self {
                 Self
             }
 
             fn view(_this: Self) -> AnyView {
+                view! { <$page /> }.into_any()
+            }
+        }
+    )*};
+}
+
+#[cfg(not(feature = "split"))]
+macro_rules! split_page {
+    ($($route:ident => $page:ident),* $(,)?) => {$(
+        struct $route;
+
+        impl LazyRoute for $route {
+            fn data() -> Self {
+                Self
+            }
+
+            async fn view(_this: Self) -> AnyView {
                 view! { <$page /> }.into_any()
             }
         }
