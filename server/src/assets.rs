@@ -51,12 +51,7 @@ impl Hashes {
                 .find(|(k, _)| k.trim() == key)
                 .map(|(_, hash)| hash.trim().to_owned())
                 // base64url, so a hash can only ever be part of a file name.
-                .filter(|hash| {
-                    !hash.is_empty()
-                        && hash
-                            .bytes()
-                            .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_')
-                })
+                .filter(|hash| !hash.is_empty() && base64url(hash))
         };
         Some(Self {
             js: get("js")?,
@@ -218,10 +213,14 @@ fn named_by_hash(file: &str) -> bool {
     !name.is_empty()
         && !file.contains('/')
         && hash.len() == 22
-        && hash
-            .bytes()
-            .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_')
+        && base64url(hash)
         && hash.bytes().any(|b| b.is_ascii_alphanumeric())
+}
+
+/// Whether `text` is made of base64url's characters only.
+fn base64url(text: &str) -> bool {
+    text.bytes()
+        .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_')
 }
 
 /// Middleware for the static-file fallback: sets `Cache-Control` on the files it serves. Its
