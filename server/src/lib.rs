@@ -121,7 +121,10 @@ pub fn router(state: AppState, supervisor: Supervisor) -> Router {
     let routes = page_routes();
     let context = {
         let state = state.clone();
-        move || provide_context(state.clone())
+        move || {
+            provide_context(state.clone());
+            provide_context(app::backend::sessions::RequestSession::default());
+        }
     };
     let page = {
         let options = state.leptos_options.clone();

@@ -1,5 +1,8 @@
 //! Server-side sessions. The cookie holds a random token; the database holds its SHA-256, the
-//! player and when the session was last used. A session idle for 30 days is gone.
+//! player and when the session was last used. A session idle for 30 days is gone. Within one
+//! request the session is read once ([`RequestSession`]).
+
+use std::sync::Arc;
 
 use axum::http::{header, request::Parts, HeaderMap, HeaderValue};
 use leptos::prelude::*;
@@ -130,6 +133,7 @@ fn set_cookie(value: &str) -> Result<(), AppError> {
 /// Starts a session for the player in the current response.
 pub async fn start(state: &AppState, player_id: i64) -> Result<(), AppError> {
     let token = create(&state.pool, player_id).await?;
+    RequestSession::set(Some(player_id)).await;
     set_cookie(&cookie(&token, state.settings.secure_cookies))
 }
 
@@ -138,11 +142,43 @@ pub async fn end(state: &AppState) -> Result<(), AppError> {
     if let Some(token) = use_context::<Parts>().and_then(|p| token_from_headers(&p.headers)) {
         delete(&state.pool, &token).await?;
     }
+    RequestSession::set(None).await;
     set_cookie(&clearing_cookie(state.settings.secure_cookies))
+}
+
+/// Who the current request is signed in as, once read: a page's resources each ask (the
+/// header, the map, the game, the chats), and one read answers them all. The server provides
+/// one per request with the app's state (`server::router`); starting or ending a session in
+/// the request updates it. Errors are not kept, so a later ask reads again.
+#[derive(Clone, Default)]
+pub struct RequestSession(Arc<tokio::sync::Mutex<Option<Option<i64>>>>);
+
+impl RequestSession {
+    async fn set(player: Option<i64>) {
+        if let Some(known) = use_context::<Self>() {
+            *known.0.lock().await = Some(player);
+        }
+    }
 }
 
 /// The signed-in player of the current request, if any. "Who am I" always comes from here.
 pub async fn current_player() -> Result<Option<i64>, AppError> {
+    let Some(known) = use_context::<RequestSession>() else {
+        return read_player().await;
+    };
+    // Held while reading, so resources asking at once wait for the one read.
+    let mut known = known.0.lock().await;
+    if let Some(player) = *known {
+        return Ok(player);
+    }
+    let player = read_player().await?;
+    *known = Some(player);
+    Ok(player)
+}
+
+/// The session's player from the database, refreshing the cookie when the session was marked
+/// used.
+async fn read_player() -> Result<Option<i64>, AppError> {
     let state = state()?;
     let Some(token) = use_context::<Parts>().and_then(|p| token_from_headers(&p.headers)) else {
         return Ok(None);
