@@ -44,8 +44,8 @@
 //! players, each with a chat and both players on a live stream; `--rate` messages a second in
 //! all, sent through `POST /api/chat/send` by alternating senders (each sender stays under the
 //! send limit of 10 in 10 s), after 2 s at that rate that are not counted (warm-up). It prints
-//! send→answer and send→delivery (the other player's
-//! stream carries the `chat` event with the message) percentiles against the same baseline.
+//! send→answer and send→delivery (the other player's stream carries the `chat` event with the
+//! message) percentiles against the same baseline.
 //!
 //! It starts the `meridian` binary on a free port against `DATABASE_URL` (a scratch database:
 //! the bench adds players), opens `--clients` SSE streams, then for `--seconds` renames a
