@@ -28,8 +28,17 @@ pub(super) struct Phase {
 }
 
 /// Runs `clients` loops of `request` for `seconds`; requests a second and p50. Panics if any
-/// request failed.
-pub(super) async fn phase<F, Fut>(name: &str, clients: usize, seconds: u64, request: F) -> Phase
+/// request failed. With a `pause`, each client waits between its requests as a person would
+/// (half to one and a half times the pause, varied per request), and the clients start spread
+/// over one pause: the load is then what that many people make, not a closed loop as fast as
+/// the server answers.
+pub(super) async fn phase<F, Fut>(
+    name: &str,
+    clients: usize,
+    seconds: u64,
+    pause: Duration,
+    request: F,
+) -> Phase
 where
     F: Fn(usize, usize) -> Fut + Send + Sync + 'static,
     Fut: std::future::Future<Output = bool> + Send,
@@ -46,6 +55,7 @@ where
             tokio::spawn(async move {
                 let mut n = 0;
                 let mut mine = Vec::new();
+                tokio::time::sleep(pause.mul_f64(worker as f64 / clients as f64)).await;
                 while Instant::now() < deadline {
                     let sent = Instant::now();
                     if request(worker, n).await {
@@ -54,6 +64,9 @@ where
                         *failures.lock().unwrap() += 1;
                     }
                     n += 1;
+                    if !pause.is_zero() {
+                        tokio::time::sleep(pause.mul_f64(0.5 + jitter(worker, n))).await;
+                    }
                 }
                 latencies.lock().unwrap().extend(mine);
             })
@@ -70,6 +83,15 @@ where
     println!("{:<28} {per_second:>9.0} req/s, {failed} failed", "");
     assert_eq!(failed, 0, "{name}: {failed} requests failed");
     Phase { per_second, p50 }
+}
+
+/// A number in [0, 1) that varies with the client and its request count (a hash, so runs repeat).
+fn jitter(worker: usize, n: usize) -> f64 {
+    let mut x = ((worker as u64) << 32) ^ (n as u64) ^ 0x9e37_79b9_7f4a_7c15;
+    x ^= x >> 33;
+    x = x.wrapping_mul(0xff51_afd7_ed55_8ccd);
+    x ^= x >> 33;
+    (x >> 11) as f64 / (1u64 << 53) as f64
 }
 
 pub async fn run(args: Args) {
@@ -102,6 +124,7 @@ pub async fn run(args: Args) {
             "GET /healthz (baseline)",
             CLIENTS,
             args.seconds,
+            Duration::ZERO,
             move |_, _| {
                 let request = http.get(format!("{base}/healthz"));
                 async move { request.send().await.is_ok_and(|r| r.status().is_success()) }
@@ -115,6 +138,7 @@ pub async fn run(args: Args) {
             "GET /api/v1/players/{h}",
             CLIENTS,
             args.seconds,
+            Duration::ZERO,
             move |w, n| {
                 let url = format!("{base}/api/v1/players/{}", handle((w * 31 + n) % PLAYERS));
                 let request = http.get(url).bearer_auth(&key);
@@ -129,6 +153,7 @@ pub async fn run(args: Args) {
             "PUT /api/v1/players/{h}",
             CLIENTS,
             args.seconds,
+            Duration::ZERO,
             move |w, n| {
                 // Each client renames its own players, so every request changes something.
                 let player = (w + CLIENTS * (n % (PLAYERS / CLIENTS))) % PLAYERS;

@@ -29,7 +29,8 @@
 //! progress write until the profile shows it (see `api.rs`): `--mode api --seconds 10`.
 //!
 //! `--mode pages --clients 50 --seconds 5` measures server-rendered pages as 50 signed-in
-//! players load them, the map of 1,000 players among them (see `pages.rs`).
+//! players load them back to back, the map of 1,000 players among them (see `pages.rs`);
+//! `--pause 1000` has each of them wait about a second between pages instead.
 //!
 //! `--mode ceiling --seconds 5` measures the raw commit ceiling of the event path with 1, 8
 //! and 32 writers, no server (see `ceiling.rs`). `--mode sweep --rate 50 --seconds 10`
@@ -92,6 +93,9 @@ struct Args {
     connections: usize,
     rate: u32,
     seconds: u64,
+    /// Milliseconds a client waits between its requests, on average (`--mode pages`); 0: none,
+    /// each client asks again as soon as it has its answer.
+    pause_ms: u64,
     binary: String,
 }
 
@@ -109,6 +113,7 @@ fn args() -> Args {
         connections: 0,
         rate: 500,
         seconds: 10,
+        pause_ms: 0,
         binary: "target/release/meridian".into(),
     };
     let mut it = std::env::args().skip(1);
@@ -121,6 +126,7 @@ fn args() -> Args {
             "--connections" => args.connections = value.parse().expect("--connections N"),
             "--rate" => args.rate = value.parse().expect("--rate N"),
             "--seconds" => args.seconds = value.parse().expect("--seconds N"),
+            "--pause" => args.pause_ms = value.parse().expect("--pause MS"),
             "--binary" => args.binary = value,
             "--players" => args.players = value.parse().expect("--players N"),
             "--rows" => args.rows = value.parse().expect("--rows N"),
@@ -130,7 +136,7 @@ fn args() -> Args {
             "--backlog" => args.backlog = value.parse().expect("--backlog N"),
             other => panic!(
                 "unknown flag {other} (use --mode events|chat|leaderboard|projector|api|ceiling|pages|idle|keepalive|storm|map, --clients, --pairs, \
-                 --connections, --rate, --seconds, --binary, --players, --rows, --reads, --awards, --sample, --backlog)"
+                 --connections, --rate, --seconds, --pause, --binary, --players, --rows, --reads, --awards, --sample, --backlog)"
             ),
         }
     }

@@ -1,9 +1,12 @@
 //! `--mode pages`: server-rendered pages as signed-in players load them, on a world of 1,000
 //! players with homes. `--clients` players (50 by default in this mode's example) each load
 //! one page after another for `--seconds` per page, whole (the HTML is rendered once every
-//! resource the page awaits has answered, so its end is the first paint's start). Each phase
-//! prints percentiles and requests a second; `GET /healthz` on the same connections is the
-//! baseline.
+//! resource the page awaits has answered, so its end is the first paint's start). Back to
+//! back by default, which measures the server's ceiling (the latency is then mostly the
+//! queue: 50 clients over N pages a second wait 50/N s on average); with `--pause MS` each
+//! player reads a page for about that long before the next, which is what 50 people online
+//! at once ask of the server. Each phase prints percentiles and requests a second;
+//! `GET /healthz` on the same connections is the baseline.
 
 use super::{api::phase, start_server, Args};
 
@@ -32,10 +35,15 @@ pub async fn run(args: Args) {
         cookies.push(format!("meridian_session={token}"));
     }
     println!(
-        "pages: {} signed-in clients, {} s per page, {PLAYERS} players on the map",
+        "pages: {} signed-in clients, {} s per page, {PLAYERS} players on the map, {}",
         cookies.len(),
-        args.seconds
+        args.seconds,
+        match args.pause_ms {
+            0 => "back to back".to_owned(),
+            ms => format!("about {ms} ms between a client's pages"),
+        }
     );
+    let pause = std::time::Duration::from_millis(args.pause_ms);
     let http = reqwest::Client::new();
     let clients = cookies.len();
     let pages = [
@@ -49,7 +57,7 @@ pub async fn run(args: Args) {
     let mut baseline = None;
     for (name, path) in pages {
         let (http, base, cookies) = (http.clone(), server.base.clone(), cookies.clone());
-        let measured = phase(name, clients, args.seconds, move |w, _| {
+        let measured = phase(name, clients, args.seconds, pause, move |w, _| {
             let request = http
                 .get(format!("{base}{path}"))
                 .header("cookie", &cookies[w])
