@@ -15,6 +15,7 @@ use std::{
     time::{Duration, Instant},
 };
 
+use rand::{rngs::StdRng, Rng, SeedableRng};
 use serde_json::{json, Value};
 
 use super::{percentile, start_server, summary, Args};
@@ -55,6 +56,8 @@ where
             tokio::spawn(async move {
                 let mut n = 0;
                 let mut mine = Vec::new();
+                // Seeded per client, so runs repeat.
+                let mut rng = StdRng::seed_from_u64(worker as u64);
                 tokio::time::sleep(pause.mul_f64(worker as f64 / clients as f64)).await;
                 while Instant::now() < deadline {
                     let sent = Instant::now();
@@ -65,7 +68,7 @@ where
                     }
                     n += 1;
                     if !pause.is_zero() {
-                        tokio::time::sleep(pause.mul_f64(0.5 + jitter(worker, n))).await;
+                        tokio::time::sleep(pause.mul_f64(rng.gen_range(0.5..1.5))).await;
                     }
                 }
                 latencies.lock().unwrap().extend(mine);
@@ -83,15 +86,6 @@ where
     println!("{:<28} {per_second:>9.0} req/s, {failed} failed", "");
     assert_eq!(failed, 0, "{name}: {failed} requests failed");
     Phase { per_second, p50 }
-}
-
-/// A number in [0, 1) that varies with the client and its request count (a hash, so runs repeat).
-fn jitter(worker: usize, n: usize) -> f64 {
-    let mut x = ((worker as u64) << 32) ^ (n as u64) ^ 0x9e37_79b9_7f4a_7c15;
-    x ^= x >> 33;
-    x = x.wrapping_mul(0xff51_afd7_ed55_8ccd);
-    x ^= x >> 33;
-    (x >> 11) as f64 / (1u64 << 53) as f64
 }
 
 pub async fn run(args: Args) {
