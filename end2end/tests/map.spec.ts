@@ -36,19 +36,27 @@ function worldMap(page: Page): Locator {
 
 /**
  * Whether `inner`'s box lies inside `outer`'s (within a pixel or two); false when `inner` is
- * not on the page at all (the map holds only the markers of its view).
+ * not on the page at all (the map holds only the markers of its view). Read in one step in the
+ * page: a marker can leave as the map moves, and `boundingBox()` would wait for it to return.
  */
 async function inside(inner: Locator, outer: Locator): Promise<boolean> {
-  if ((await inner.count()) === 0) return false;
-  const [a, b] = await Promise.all([inner.boundingBox(), outer.boundingBox()]);
-  if (!a || !b) return false;
-  const slack = 2;
-  return (
-    a.x >= b.x - slack &&
-    a.y >= b.y - slack &&
-    a.x + a.width <= b.x + b.width + slack &&
-    a.y + a.height <= b.y + b.height + slack
-  );
+  const b = await outer.boundingBox();
+  if (!b) return false;
+  return inner.evaluateAll((found, b) => {
+    const slack = 2;
+    return (
+      found.length > 0 &&
+      found.every((e) => {
+        const a = e.getBoundingClientRect();
+        return (
+          a.left >= b.x - slack &&
+          a.top >= b.y - slack &&
+          a.right <= b.x + b.width + slack &&
+          a.bottom <= b.y + b.height + slack
+        );
+      })
+    );
+  }, b);
 }
 
 /** Flies the map to Paris by the place search: a city's zoom, the rest of the world out of view. */
