@@ -5,8 +5,9 @@
 //! back by default, which measures the server's ceiling (the latency is then mostly the
 //! queue: 50 clients over N pages a second wait 50/N s on average); with `--pause MS` each
 //! player reads a page for about that long before the next, which is what 50 people online
-//! at once ask of the server. Each phase prints percentiles and requests a second;
-//! `GET /healthz` on the same connections is the baseline.
+//! at once ask of the server. As many other players first load every page once (a warm
+//! server). Each phase prints percentiles and requests a second; `GET /healthz` on the same
+//! connections is the baseline.
 
 use super::{api::phase, start_server, Args};
 
@@ -27,13 +28,15 @@ pub async fn run(args: Args) {
     .fetch_all(&server.pool)
     .await
     .expect("players");
+    // The measured players, then as many others who warm the server up first.
     let mut cookies = Vec::new();
-    for id in ids.iter().take(args.clients) {
+    for id in ids.iter().take(2 * args.clients) {
         let token = app::backend::sessions::create(&server.pool, *id)
             .await
             .expect("session");
         cookies.push(format!("meridian_session={token}"));
     }
+    let warm = cookies.split_off(cookies.len() / 2);
     println!(
         "pages: {} signed-in clients, {} s per page, {PLAYERS} players on the map, {}",
         cookies.len(),
@@ -54,6 +57,29 @@ pub async fn run(args: Args) {
         ("GET /players/{h}", format!("/players/page{run}_1")),
         ("GET /dashboard", "/dashboard".to_owned()),
     ];
+    // Warm-up: other players load every page once at the same concurrency, so the pool's
+    // connections are open and their statements planned, as on a server that has been up a
+    // while. The measured players' first page of the round (which chooses their tasks) is
+    // still in the measurement, as it is for everyone at the top of each round.
+    let warm_up = futures::future::join_all(warm.iter().map(|cookie| {
+        let (http, base, pages) = (&http, &server.base, &pages);
+        async move {
+            for (_, path) in pages {
+                let answer = http
+                    .get(format!("{base}{path}"))
+                    .header("cookie", cookie)
+                    .header("accept", "text/html")
+                    .send()
+                    .await;
+                if !answer.is_ok_and(|a| a.status().is_success()) {
+                    return false;
+                }
+            }
+            true
+        }
+    }))
+    .await;
+    assert!(warm_up.iter().all(|ok| *ok), "a warm-up page failed");
     let mut baseline = None;
     for (name, path) in pages {
         let (http, base, cookies) = (http.clone(), server.base.clone(), cookies.clone());
