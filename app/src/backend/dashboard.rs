@@ -114,13 +114,15 @@ struct Position {
 async fn position(conn: &mut PgConnection) -> Result<Position, AppError> {
     Ok(sqlx::query_as!(
         Position,
+        // One pass over the events after the checkpoint, by id: `min(created_at)` alone
+        // would walk the created_at index from the oldest event kept, past every counted one.
         r#"select c.event_id as "through!",
                   (select coalesce(max(id), 0) from events) as "latest!",
-                  (select count(*) from events e where e.id > c.event_id) as "behind!",
-                  coalesce(extract(epoch from now() - (select min(e.created_at) from events e
-                                                       where e.id > c.event_id)), 0)::float8
-                      as "behind_secs!"
-           from projector_checkpoint c"#
+                  b.behind as "behind!",
+                  coalesce(extract(epoch from now() - b.oldest), 0)::float8 as "behind_secs!"
+           from projector_checkpoint c,
+                lateral (select count(*) as behind, min(e.created_at) as oldest
+                         from events e where e.id > c.event_id) b"#
     )
     .fetch_one(conn)
     .await?)
