@@ -102,6 +102,7 @@ pub async fn state(config: &Config, options: LeptosOptions) -> Result<AppState, 
         reference: Arc::default(),
         typing: Arc::new(Throttle::new(Duration::from_secs(rules::TYPING_EVERY_SECS))),
         census: Arc::default(),
+        homes: Arc::default(),
     })
 }
 

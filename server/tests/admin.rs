@@ -211,9 +211,15 @@ async fn new_tasks_take_the_weights_an_admin_saved() {
         .await
         .unwrap()
         .round;
-    let tasks = app::backend::game::tasks(&app.pool, &app.running.state.reference, ids[0], &round)
-        .await
-        .unwrap();
+    let tasks = app::backend::game::tasks(
+        &app.pool,
+        &app.running.state.reference,
+        &app.running.state.homes,
+        ids[0],
+        &round,
+    )
+    .await
+    .unwrap();
     let app::model::Tasks::Assigned(tasks) = tasks else {
         panic!("tasks assigned: {tasks:?}")
     };

@@ -7,7 +7,10 @@ mod common;
 use std::time::Duration;
 
 use app::{
-    backend::{game, reference::Reference},
+    backend::{
+        game::{self, HomeRegions},
+        reference::Reference,
+    },
     model::{Round, Task, Tasks},
 };
 use common::{
@@ -62,10 +65,19 @@ async fn round(pool: &PgPool) -> Round {
     game::clock(pool, HOUR).await.unwrap().round
 }
 
-async fn my_tasks(pool: &PgPool, me: i64) -> Vec<Task> {
-    match game::tasks(pool, &Reference::default(), me, &round(pool).await)
-        .await
-        .unwrap()
+/// My tasks, chosen as the app's own requests choose them: with its cached weights and its
+/// count of home regions, shared with every other first visit.
+async fn my_tasks(app: &TestApp, me: i64) -> Vec<Task> {
+    let state = &app.running.state;
+    match game::tasks(
+        &app.pool,
+        &state.reference,
+        &state.homes,
+        me,
+        &round(&app.pool).await,
+    )
+    .await
+    .unwrap()
     {
         Tasks::Assigned(tasks) => tasks,
         Tasks::NoHome => panic!("player {me} has no home"),
@@ -156,7 +168,7 @@ async fn tasks_are_three_distinct_regions_of_other_players_never_mine() {
         player_at(&app, handle, at).await;
     }
     let mine = region_of(&app.pool, me).await;
-    let tasks = my_tasks(&app.pool, me).await;
+    let tasks = my_tasks(&app, me).await;
     assert_eq!(tasks.len(), 3, "{tasks:?}");
     let mut regions: Vec<_> = tasks.iter().map(|t| t.region_id).collect();
     regions.sort_unstable();
@@ -173,7 +185,7 @@ async fn tasks_are_three_distinct_regions_of_other_players_never_mine() {
         );
     }
     // Asking again in the same round changes nothing.
-    assert_eq!(my_tasks(&app.pool, me).await, tasks);
+    assert_eq!(my_tasks(&app, me).await, tasks);
     assert_eq!(events_of(&app.pool, "tasks_assigned").await, 1);
 }
 
@@ -194,9 +206,15 @@ async fn twenty_first_visits_at_once_choose_once() {
         .map(|_| {
             let (pool, round) = (app.pool.clone(), round.clone());
             tokio::spawn(async move {
-                game::tasks(&pool, &Reference::default(), me, &round)
-                    .await
-                    .unwrap()
+                game::tasks(
+                    &pool,
+                    &Reference::default(),
+                    &HomeRegions::default(),
+                    me,
+                    &round,
+                )
+                .await
+                .unwrap()
             })
         })
         .collect();
@@ -221,12 +239,13 @@ async fn fewer_regions_mean_fewer_tasks_and_no_home_means_none() {
     let (_, me) = player_at(&app, "amelie", PARIS).await;
     // A world of one region: mine.
     player_at(&app, "pierre", (48.85, 2.35)).await;
-    assert_eq!(my_tasks(&app.pool, me).await, []);
+    assert_eq!(my_tasks(&app, me).await, []);
     let (homeless_client, homeless) = app.signed_up("nomad").await;
     assert_eq!(
         game::tasks(
             &app.pool,
             &Reference::default(),
+            &HomeRegions::default(),
             homeless,
             &round(&app.pool).await
         )
@@ -237,9 +256,52 @@ async fn fewer_regions_mean_fewer_tasks_and_no_home_means_none() {
     // One other region: one task, for a player who had none this round yet.
     player_at(&app, "kenji", TOKYO).await;
     let (lagos_client, lagos) = player_at(&app, "tunde", LAGOS_STATE[0]).await;
-    let tasks = my_tasks(&app.pool, lagos).await;
+    let tasks = my_tasks(&app, lagos).await;
     assert_eq!(tasks.len(), 2, "Île-de-France and Tokyo: {tasks:?}");
     let _ = (homeless_client, lagos_client);
+}
+
+/// Regions are counted once and shared by first visits; a player who moves home takes their
+/// region with them for every first visit after the move, however soon.
+#[tokio::test]
+async fn a_move_home_shows_in_the_next_first_visit() {
+    let app = spawn_app().await;
+    let (_, amelie) = player_at(&app, "amelie", PARIS).await;
+    let (kenji_client, kenji) = player_at(&app, "kenji", TOKYO).await;
+    let (_, jonas) = player_at(&app, "jonas", BERLIN).await;
+    let (paris, tokyo, berlin) = (
+        region_of(&app.pool, amelie).await,
+        region_of(&app.pool, kenji).await,
+        region_of(&app.pool, jonas).await,
+    );
+    let regions = |tasks: Vec<Task>| {
+        let mut ids: Vec<i32> = tasks.iter().map(|t| t.region_id).collect();
+        ids.sort_unstable();
+        ids
+    };
+    let mut expected = vec![tokyo, berlin];
+    expected.sort_unstable();
+    assert_eq!(regions(my_tasks(&app, amelie).await), expected);
+
+    // Kenji moves to Lima; no one joins.
+    let (lat, lon) = (LIMA.0.to_string(), LIMA.1.to_string());
+    let moved = app
+        .call(
+            &kenji_client,
+            "home/from_position",
+            &[("lat", &lat), ("lon", &lon)],
+        )
+        .await;
+    assert!(moved.status().is_success(), "{moved:?}");
+    let lima = region_of(&app.pool, kenji).await;
+    assert_ne!(lima, tokyo);
+    let mut expected = vec![paris, lima];
+    expected.sort_unstable();
+    assert_eq!(
+        regions(my_tasks(&app, jonas).await),
+        expected,
+        "Tokyo is gone"
+    );
 }
 
 /// A sends to B, whose home region is one of A's tasks: the task completes in the message's
@@ -249,7 +311,7 @@ async fn a_message_to_the_region_completes_the_task_once() {
     let app = spawn_app().await;
     let (amelie, me) = player_at(&app, "amelie", PARIS).await;
     let (kenji, kenji_id) = player_at(&app, "kenji", TOKYO).await;
-    let tasks = my_tasks(&app.pool, me).await;
+    let tasks = my_tasks(&app, me).await;
     assert_eq!(tasks.len(), 1);
     let task = &tasks[0];
 
@@ -335,7 +397,7 @@ async fn five_completing_sends_at_once_award_once() {
         let (_, id) = player_at(&app, &format!("lagos{i}"), *at).await;
         chats.push(chat_between(&app, &amelie, id).await);
     }
-    let tasks = my_tasks(&app.pool, me).await;
+    let tasks = my_tasks(&app, me).await;
     assert_eq!(tasks.len(), 1, "{tasks:?}");
     assert_eq!(tasks[0].region_players, 5);
 
@@ -411,7 +473,7 @@ async fn only_my_open_task_of_the_round_under_way_completes() {
     );
 
     // Amélie's task of this round, and Pierre (same city, no such task) writes to Kenji.
-    let tasks = my_tasks(&app.pool, me).await;
+    let tasks = my_tasks(&app, me).await;
     assert_eq!(
         tasks.iter().map(|t| t.region_id).collect::<Vec<_>>(),
         [tokyo]

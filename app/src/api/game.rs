@@ -24,6 +24,7 @@ pub async fn load_game() -> Result<GameView, AppError> {
     game::view(
         &state.pool,
         &state.reference,
+        &state.homes,
         me,
         state.settings.round_length,
     )

@@ -82,6 +82,8 @@ pub struct AppState {
     pub typing: Arc<realtime::Throttle>,
     /// Every home counted by city, shared by the map's wide views.
     pub census: Arc<map::Census>,
+    /// Every region where players live, shared by first visits choosing tasks.
+    pub homes: Arc<game::HomeRegions>,
 }
 
 impl FromRef<AppState> for LeptosOptions {
