@@ -157,12 +157,7 @@ impl HomeRegions {
         let mut counted = self.counted.lock().await;
         // Read under the lock and before counting: a change that commits meanwhile has a
         // larger id, so the next caller counts again.
-        let key = sqlx::query_scalar!(
-            r#"select coalesce(max(id), 0) as "id!" from events
-               where kind in ('player_joined', 'player_updated')"#
-        )
-        .fetch_one(pool)
-        .await?;
+        let key = super::players::home_changes(pool).await?;
         if let Some(c) = counted
             .as_ref()
             .filter(|c| c.key == key && c.at.elapsed() < HOMES_FRESH)

@@ -11,6 +11,18 @@ use crate::{
     model::{rules, Home, Me, Profile},
 };
 
+/// The newest event that says a player joined or changed home (or name): counts of homes
+/// made after it hold every home, so those shared in memory key on it. One probe of
+/// `events_home_changes_idx`, however many other events came since.
+pub async fn home_changes(pool: &PgPool) -> Result<i64, AppError> {
+    Ok(sqlx::query_scalar!(
+        r#"select coalesce(max(id), 0) as "id!" from events
+           where kind in ('player_joined', 'player_updated')"#
+    )
+    .fetch_one(pool)
+    .await?)
+}
+
 /// The signed-in player with their home.
 pub async fn me(pool: &PgPool, player_id: i64) -> Result<Option<Me>, AppError> {
     let row = sqlx::query!(
