@@ -6,7 +6,12 @@
 //! changes nothing. A failed send stays with its error and a retry, which reuses the key, so
 //! the server stores it once however often it is tried.
 
-use leptos::{ev::SubmitEvent, html::Ol, prelude::*, task::spawn_local};
+use leptos::{
+    ev::SubmitEvent,
+    html::{Ol, Textarea},
+    prelude::*,
+    task::spawn_local,
+};
 use leptos_router::components::A;
 
 use super::browser;
@@ -273,17 +278,28 @@ fn Messages(chat: Chat, has_older: bool) -> impl IntoView {
 
 /// The message box: Enter sends (Shift+Enter is a new line), typing tells the other player at
 /// most once per throttle interval. Without JavaScript it posts as a plain form.
+///
+/// What is sent is read from the box itself: text typed before the page hydrated (a split
+/// page hydrates when its chunk arrives, after the header already shows "Live") never went
+/// through `on:input`, and sending the draft alone sent nothing ("Message is empty.").
 #[component]
 fn Composer(chat: Chat) -> impl IntoView {
     let draft = RwSignal::new(String::new());
+    let field = NodeRef::<Textarea>::new();
     let last_typing_sent = StoredValue::new(f64::MIN);
     let submit = move || {
-        let text = draft.get_untracked();
+        let text = field
+            .get_untracked()
+            .map(|box_| box_.value())
+            .unwrap_or_else(|| draft.get_untracked());
         match rules::message_body(&text) {
             Err(err) => chat.error.set(Some(err.to_string())),
             Ok(body) => {
                 chat.error.set(None);
                 draft.set(String::new());
+                if let Some(box_) = field.get_untracked() {
+                    box_.set_value("");
+                }
                 let key = browser::new_client_key();
                 chat.thread.update(|t| t.send(key.clone(), body.clone()));
                 browser::scroll_to_bottom(chat.list);
@@ -325,6 +341,7 @@ fn Composer(chat: Chat) -> impl IntoView {
             <label>
                 <span class="visually-hidden">"Message"</span>
                 <textarea
+                    node_ref=field
                     name="body"
                     rows="2"
                     placeholder="Write a message…"
