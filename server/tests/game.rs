@@ -39,16 +39,21 @@ const LAGOS_STATE: [(f64, f64); 5] = [
 /// A signed-up player whose home is the city at `at`; returns their client and id.
 async fn player_at(app: &TestApp, handle: &str, at: (f64, f64)) -> (Client, i64) {
     let (browser, id) = app.signed_up(handle).await;
+    set_home(app, &browser, at).await;
+    (browser, id)
+}
+
+/// Sets the signed-in player's home to the city at `at`, as the home page does.
+async fn set_home(app: &TestApp, browser: &Client, at: (f64, f64)) {
     let (lat, lon) = (at.0.to_string(), at.1.to_string());
     let response = app
         .call(
-            &browser,
+            browser,
             "home/from_position",
             &[("lat", &lat), ("lon", &lon)],
         )
         .await;
-    assert!(response.status().is_success(), "{handle}: {response:?}");
-    (browser, id)
+    assert!(response.status().is_success(), "{response:?}");
 }
 
 async fn region_of(pool: &PgPool, player: i64) -> i32 {
@@ -284,15 +289,7 @@ async fn a_move_home_shows_in_the_next_first_visit() {
     assert_eq!(regions(my_tasks(&app, amelie).await), expected);
 
     // Kenji moves to Lima; no one joins.
-    let (lat, lon) = (LIMA.0.to_string(), LIMA.1.to_string());
-    let moved = app
-        .call(
-            &kenji_client,
-            "home/from_position",
-            &[("lat", &lat), ("lon", &lon)],
-        )
-        .await;
-    assert!(moved.status().is_success(), "{moved:?}");
+    set_home(&app, &kenji_client, LIMA).await;
     let lima = region_of(&app.pool, kenji).await;
     assert_ne!(lima, tokyo);
     let mut expected = vec![paris, lima];
