@@ -62,7 +62,8 @@ where
                 while Instant::now() < deadline {
                     let sent = Instant::now();
                     if request(worker, n).await {
-                        mine.push(sent.elapsed().as_secs_f64() * 1000.0);
+                        let ms = sent.elapsed().as_secs_f64() * 1000.0;
+                        mine.push((ms, sent - started, worker, n));
                     } else {
                         *failures.lock().unwrap() += 1;
                     }
@@ -79,11 +80,23 @@ where
         worker.await.unwrap();
     }
     let elapsed = started.elapsed().as_secs_f64();
-    let ms = std::mem::take(&mut *latencies.lock().unwrap());
-    let per_second = ms.len() as f64 / elapsed;
+    let mut each = std::mem::take(&mut *latencies.lock().unwrap());
+    let per_second = each.len() as f64 / elapsed;
     let failed = *failures.lock().unwrap();
-    let p50 = summary(name, ms);
+    // The slowest few, with when they were sent and which of their client's requests they
+    // were (#0 is a client's first): a tail that gathers at one moment or on first requests
+    // says where to look.
+    each.sort_by(|a, b| b.0.total_cmp(&a.0));
+    let slowest: Vec<String> = each
+        .iter()
+        .take(5)
+        .map(|(ms, at, worker, n)| {
+            format!("{ms:.1} ms (at {:.2} s, client {worker} #{n})", at.as_secs_f64())
+        })
+        .collect();
+    let p50 = summary(name, each.into_iter().map(|(ms, ..)| ms).collect());
     println!("{:<28} {per_second:>9.0} req/s, {failed} failed", "");
+    println!("{:<28} slowest: {}", "", slowest.join(", "));
     assert_eq!(failed, 0, "{name}: {failed} requests failed");
     Phase { per_second, p50 }
 }
