@@ -91,7 +91,10 @@ where
         .iter()
         .take(5)
         .map(|(ms, at, worker, n)| {
-            format!("{ms:.1} ms (at {:.2} s, client {worker} #{n})", at.as_secs_f64())
+            format!(
+                "{ms:.1} ms (at {:.2} s, client {worker} #{n})",
+                at.as_secs_f64()
+            )
         })
         .collect();
     let p50 = summary(name, each.into_iter().map(|(ms, ..)| ms).collect());
