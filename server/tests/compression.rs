@@ -1,6 +1,7 @@
 //! Compressed answers, black-box: a page and JSON go out in brotli or gzip when the client
 //! takes it (and plain when it does not), and an event stream is never compressed, so its
-//! events arrive one by one as they happen.
+//! events arrive one by one as they happen. Every connection sends what is written to it at
+//! once (`TCP_NODELAY`), never holding a part back for the client's delayed acknowledgement.
 
 mod common;
 
@@ -76,4 +77,43 @@ async fn an_event_stream_is_never_compressed_and_its_events_arrive_at_once() {
     .await
     .unwrap_or(false);
     assert!(found, "the rename arrived on the stream: {seen:?}");
+}
+
+/// The server's end of a connection has Nagle's algorithm off. With it on, a page written in
+/// parts (or an event frame written while the previous one was unacknowledged) waited up to
+/// 40 ms for the client's delayed ACK: the map page's whole p99 under load.
+#[tokio::test]
+async fn every_connection_sends_at_once() {
+    use std::os::fd::{BorrowedFd, RawFd};
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+
+    let app = spawn_app().await;
+    let mut tcp = tokio::net::TcpStream::connect(app.addr).await.unwrap();
+    let ours = tcp.local_addr().unwrap();
+    tcp.write_all(b"GET /healthz HTTP/1.1\r\nHost: meridian\r\n\r\n")
+        .await
+        .unwrap();
+    // An answer: the server has accepted the connection and holds it open (keep-alive).
+    let mut answer = [0; 12];
+    tcp.read_exact(&mut answer).await.unwrap();
+    assert_eq!(&answer, b"HTTP/1.1 200");
+
+    // The server runs in this process: its end is the socket here whose peer is our end.
+    let server_end = std::fs::read_dir("/proc/self/fd")
+        .unwrap()
+        .filter_map(|entry| entry.ok()?.file_name().to_str()?.parse::<RawFd>().ok())
+        .find_map(|fd| {
+            // SAFETY: the descriptor is only borrowed, and only while this process holds it
+            // open (the connection stays open until `tcp` is dropped below).
+            let fd = unsafe { BorrowedFd::borrow_raw(fd) };
+            let socket = socket2::SockRef::from(&fd);
+            let peer = socket.peer_addr().ok()?.as_socket()?;
+            (peer == ours).then(|| socket.tcp_nodelay())
+        })
+        .expect("the server's end of the connection");
+    assert!(
+        server_end.unwrap(),
+        "the server's end delays small writes (Nagle)"
+    );
+    drop(tcp);
 }
