@@ -295,7 +295,7 @@ pub async fn start(config: Config) -> Result<Running, StartError> {
 /// Every connection sends at once what is written to it (`TCP_NODELAY`). With Nagle's
 /// algorithm on, a page written in several parts, or an event frame written while the last
 /// one is unacknowledged, waited for the client's delayed acknowledgement: 40 ms on Linux,
-/// which was the map page's whole p99 (see DESIGN.md, "First paint").
+/// which was the map page's whole p99 (DESIGN.md's Next, on first paint).
 pub async fn serve(
     listener: TcpListener,
     app: Router,

@@ -103,8 +103,9 @@ async fn every_connection_sends_at_once() {
         .unwrap()
         .filter_map(|entry| entry.ok()?.file_name().to_str()?.parse::<RawFd>().ok())
         .find_map(|fd| {
-            // SAFETY: the descriptor is only borrowed, and only while this process holds it
-            // open (the connection stays open until `tcp` is dropped below).
+            // SAFETY: the descriptor is only borrowed for two reads of its state (its peer and
+            // one option); one that another thread closes meanwhile just fails to answer. The
+            // one sought stays open until `tcp` is dropped below.
             let fd = unsafe { BorrowedFd::borrow_raw(fd) };
             let socket = socket2::SockRef::from(&fd);
             let peer = socket.peer_addr().ok()?.as_socket()?;
