@@ -55,7 +55,7 @@ impl OnlineNow {
 /// The `data:` of one SSE message: `{"kind": "...", "data": {...}}`. Decoded by hand (below),
 /// not derived: the derive for an adjacently tagged enum buffers a `data` that comes before
 /// its `kind` and compiles a second decoder per payload type for the buffer, all of it in the
-/// browser's first module. A new variant needs its arm there and its name in [`KINDS`].
+/// browser's first module. A new variant needs its arm there and its name in `KINDS`.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 #[serde(tag = "kind", content = "data", rename_all = "snake_case")]
 pub enum Live {
