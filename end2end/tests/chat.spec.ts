@@ -348,6 +348,32 @@ test("a failed send stays with a retry, and a lost answer makes no duplicate", a
   await expect(withKenji.locator("li.message .body")).toHaveText(["first try", "answer lost"]);
 });
 
+test("messages sent in quick succession are stored in the order they were typed", async ({ player }) => {
+  const { a, withKenji } = await amelieSaysHi(player);
+  // The first send is held for a second; were the next two sent beside it, on other
+  // connections, they would be stored before it.
+  const bodies: string[] = [];
+  let first = true;
+  await a.route("**/api/chat/send", async (route) => {
+    bodies.push(new URLSearchParams(route.request().postData() ?? "").get("body") ?? "");
+    if (first) {
+      first = false;
+      await new Promise((resolve) => setTimeout(resolve, 1_000));
+    }
+    await route.continue();
+  });
+  await send(a, "one");
+  await send(a, "two");
+  await send(a, "three");
+  const messages = withKenji.locator("li.message");
+  await expect(messages.locator(".body")).toHaveText(["one", "two", "three"]);
+  for (const m of await messages.all()) await expect(m).not.toHaveAttribute("data-pending", "true");
+  expect(bodies).toEqual(["one", "two", "three"]);
+  await a.unroute("**/api/chat/send");
+  await a.reload();
+  await expect(withKenji.locator("li.message .body")).toHaveText(["one", "two", "three"]);
+});
+
 test("history loads 50 at a time and older pages keep the scroll position", async ({ player }) => {
   const { kenji, a, chatId } = await amelieSaysHi(player);
   // 120 messages written straight into the database: sending them would take the rate

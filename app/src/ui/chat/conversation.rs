@@ -5,6 +5,12 @@
 //! the server's answer or the live event, whichever comes first, replaces it, and the other
 //! changes nothing. A failed send stays with its error and a retry, which reuses the key, so
 //! the server stores it once however often it is tried.
+//!
+//! Sends leave one at a time, in the order they were typed: two requests in flight at once may
+//! travel on two connections and commit in either order, and the thread shows the server's order.
+
+use std::collections::VecDeque;
+use std::sync::{Arc, Mutex};
 
 use leptos::{
     ev::SubmitEvent,
@@ -31,6 +37,15 @@ struct Chat {
     thread: RwSignal<Thread>,
     list: NodeRef<Ol>,
     error: RwSignal<Option<String>>,
+    outbox: StoredValue<Arc<Mutex<Outbox>>>,
+}
+
+/// Messages waiting for the one in flight to be answered, as (key, body). Shared with the task
+/// that sends them, which finishes the queue even if the page is left meanwhile.
+#[derive(Default)]
+struct Outbox {
+    waiting: VecDeque<(String, String)>,
+    sending: bool,
 }
 
 #[component]
@@ -42,6 +57,7 @@ pub fn Conversation(page: ChatPage, head: u64, me: i64) -> impl IntoView {
         thread: RwSignal::new(Thread::new(page.history.messages)),
         list: NodeRef::new(),
         error: RwSignal::new(sent_without_javascript_failed()),
+        outbox: StoredValue::new(Arc::default()),
     };
     let other = page.chat.other.clone();
     let other_id = other.id;
@@ -174,16 +190,39 @@ fn use_mark_read(chat: Chat, read_through: i64) {
     on_cleanup(move || visibility.remove());
 }
 
-/// Sends `body` under `key`; the thread confirms or fails the pending copy.
+/// Sends `body` under `key` after every message queued before it; the thread confirms or fails
+/// the pending copy.
 fn deliver(chat: Chat, key: String, body: String) {
+    let Some(outbox) = chat.outbox.try_get_value() else {
+        return;
+    };
+    let start = {
+        let mut o = outbox.lock().unwrap_or_else(|e| e.into_inner());
+        o.waiting.push_back((key, body));
+        !std::mem::replace(&mut o.sending, true)
+    };
+    if !start {
+        return;
+    }
     spawn_local(async move {
-        match send_message(chat.id, body, Some(key.clone())).await {
-            Ok(message) => {
-                chat.thread.update(|t| {
-                    t.add([message]);
-                });
+        loop {
+            let next = {
+                let mut o = outbox.lock().unwrap_or_else(|e| e.into_inner());
+                let next = o.waiting.pop_front();
+                o.sending = next.is_some();
+                next
+            };
+            let Some((key, body)) = next else { break };
+            match send_message(chat.id, body, Some(key.clone())).await {
+                Ok(message) => {
+                    chat.thread.try_update(|t| {
+                        t.add([message]);
+                    });
+                }
+                Err(err) => {
+                    chat.thread.try_update(|t| t.fail(&key, err.to_string()));
+                }
             }
-            Err(err) => chat.thread.update(|t| t.fail(&key, err.to_string())),
         }
     });
 }
