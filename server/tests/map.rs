@@ -178,8 +178,8 @@ async fn views_cluster_many_and_list_few() {
         .json()
         .await
         .unwrap();
-    assert_eq!(first["zoom"], 2);
-    assert_eq!(first["clusters"], world["clusters"]);
+    assert_eq!(first["slice"]["zoom"], 2);
+    assert_eq!(first["slice"]["clusters"], world["clusters"]);
     let everyone = &first["everyone"];
     assert!(
         everyone["south"].as_f64().unwrap() < -12.0,

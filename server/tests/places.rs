@@ -249,8 +249,8 @@ async fn a_home_from_a_position_shows_only_the_city_centre() {
         );
     }
     let map: serde_json::Value = serde_json::from_str(&map).unwrap();
-    assert_eq!(map["players"][0]["home"]["lat"], 48.85341);
-    assert_eq!(map["players"][0]["home"]["lon"], 2.3488);
+    assert_eq!(map["slice"]["players"][0]["home"]["lat"], 48.85341);
+    assert_eq!(map["slice"]["players"][0]["home"]["lon"], 2.3488);
 }
 
 #[tokio::test]
@@ -384,7 +384,7 @@ async fn the_map_lists_players_with_a_home() {
     .await;
 
     let map: serde_json::Value = app.get_fn(&c, "map/view", &[]).await.json().await.unwrap();
-    let players = map["players"].as_array().unwrap();
+    let players = map["slice"]["players"].as_array().unwrap();
     let names: Vec<_> = players
         .iter()
         .map(|p| p["display_name"].as_str().unwrap())

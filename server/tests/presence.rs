@@ -85,7 +85,7 @@ async fn players_come_online_and_go_offline_across_instances() {
         .await
         .unwrap();
     assert!(
-        map["players"].as_array().unwrap().is_empty(),
+        map["slice"]["players"].as_array().unwrap().is_empty(),
         "no homes yet"
     );
 
@@ -132,7 +132,7 @@ async fn the_map_says_who_is_online() {
     let started = tokio::time::Instant::now();
     loop {
         let map: serde_json::Value = app.get_fn(&a, "map/view", &[]).await.json().await.unwrap();
-        let online: Vec<(String, bool)> = map["players"]
+        let online: Vec<(String, bool)> = map["slice"]["players"]
             .as_array()
             .unwrap()
             .iter()

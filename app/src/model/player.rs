@@ -141,8 +141,8 @@ pub struct MapView {
     /// The homes of every player (no wrapping): "Show everyone" frames them.
     pub everyone: Option<super::Bounds>,
     /// The whole world at [`FIRST_ZOOM`](MapView::FIRST_ZOOM), for the first paint; the page
-    /// asks for its own view once it has one.
-    #[serde(flatten)]
+    /// asks for its own view once it has one. Nested, not flattened: a flattened field makes
+    /// serde buffer the whole answer before decoding it, code the first download would carry.
     pub slice: super::MapSlice,
     /// The newest event id when the players were read: the live stream resumes from here.
     pub cursor: i64,
