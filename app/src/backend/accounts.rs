@@ -1,6 +1,7 @@
 //! Accounts: signing up and signing in, password hashing with argon2id, and the limit on
 //! failed sign-in attempts.
 
+use crate::backend::db;
 use argon2::{
     password_hash::{rand_core::OsRng, PasswordHash, PasswordHasher, PasswordVerifier, SaltString},
     Argon2,
@@ -139,7 +140,7 @@ async fn reserve_attempt(
     handle: &str,
     address: Option<IpNetwork>,
 ) -> Result<i64, AppError> {
-    let mut tx = pool.begin().await?;
+    let mut tx = db::begin(pool).await?;
     // Always the handle first, then the address: no two attempts wait on each other crosswise.
     sqlx::query!(
         "select pg_advisory_xact_lock(hashtext('meridian.signin.handle.' || $1::text)),

@@ -2,6 +2,7 @@
 //! with their history, and changing them (checked, and recorded with the admin's handle by the
 //! weights' trigger, which also tells every instance to drop its cached copy).
 
+use crate::backend::db;
 use sqlx::{types::Json, PgPool};
 
 use super::{game, Settings};
@@ -58,7 +59,7 @@ pub async fn weights(pool: &PgPool) -> Result<WeightsAdmin, AppError> {
 /// Stores new weights in the name of `actor` (an admin's handle).
 pub async fn save(pool: &PgPool, actor: &str, weights: &Weights) -> Result<(), AppError> {
     weights.check()?;
-    let mut tx = pool.begin().await?;
+    let mut tx = db::begin(pool).await?;
     // Read by the weights' trigger, for this transaction only.
     sqlx::query_scalar!("select set_config('meridian.actor', $1, true)", actor)
         .fetch_one(&mut *tx)

@@ -2,6 +2,7 @@
 //! revoked), the public profile of a player, creating or updating the players other game
 //! systems own, and progress records written once per idempotency key.
 
+use crate::backend::db;
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 use sqlx::PgPool;
@@ -231,7 +232,7 @@ pub async fn put_player(
             ));
         }
     }
-    let mut tx = pool.begin().await?;
+    let mut tx = db::begin(pool).await?;
     let existing = sqlx::query!(
         "select id from players where handle = $1 for update",
         handle

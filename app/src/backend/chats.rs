@@ -6,6 +6,7 @@
 //! so messages of one chat take ids, times and versions in the order their senders got the
 //! lock, and two writers never wait on each other crosswise.
 
+use crate::backend::db;
 use std::time::Duration;
 
 use sqlx::{types::Json, PgConnection, PgPool};
@@ -241,7 +242,7 @@ pub async fn mark_read(
     chat_id: i64,
     through: i64,
 ) -> Result<bool, AppError> {
-    let mut tx = pool.begin().await?;
+    let mut tx = db::begin(pool).await?;
     lock_chat(&mut tx, me, chat_id).await?;
     let done = sqlx::query!(
         r#"update chat_members m

@@ -2,6 +2,7 @@
 //! from the domain tables, and the read the page shows. The projector task that runs the
 //! steps, one instance at a time, is in the server crate.
 
+use crate::backend::db;
 use sqlx::{PgConnection, PgPool};
 
 use crate::{
@@ -61,7 +62,7 @@ pub async fn rebuild(pool: &PgPool) -> Result<i64, AppError> {
     let mut attempt = 0;
     loop {
         attempt += 1;
-        let mut tx = pool.begin().await?;
+        let mut tx = db::begin(pool).await?;
         sqlx::query!("set transaction isolation level repeatable read")
             .execute(&mut *tx)
             .await?;

@@ -5,7 +5,7 @@ use std::time::Duration;
 
 use sqlx::{
     postgres::{PgConnectOptions, PgPoolOptions},
-    Connection, PgPool,
+    Connection, PgPool, Postgres, Transaction,
 };
 
 use super::places;
@@ -55,4 +55,21 @@ pub async fn prepare(database_url: &str, max_connections: u32) -> Result<PgPool,
 pub async fn migrate(pool: &PgPool) -> Result<(), sqlx::Error> {
     sqlx::migrate!("../migrations").run(pool).await?;
     Ok(())
+}
+
+/// Begins a transaction on a pooled connection, and sees the `BEGIN` through even if the
+/// caller is dropped meanwhile (a request whose browser went away). Use it instead of
+/// `pool.begin()`, whose guard rolls back only a transaction it has counted, and counts one
+/// only once Postgres has answered: cut off in between, it left the connection in the pool
+/// inside a transaction, where every later statement ran uncommitted (`tests/cancelled.rs`).
+/// Here the `BEGIN` runs in a task of its own; a caller gone by its end drops the transaction,
+/// which queues its rollback before the connection goes back.
+pub async fn begin(pool: &PgPool) -> Result<Transaction<'static, Postgres>, sqlx::Error> {
+    let pool = pool.clone();
+    match tokio::spawn(async move { pool.begin().await }).await {
+        Ok(begun) => begun,
+        Err(failed) if failed.is_panic() => std::panic::resume_unwind(failed.into_panic()),
+        // The runtime is shutting down.
+        Err(_) => Err(sqlx::Error::PoolClosed),
+    }
 }

@@ -6,6 +6,7 @@
 //! Every change is broadcast by the game's triggers: `round_started` (everyone),
 //! `tasks_assigned` and `task_completed` (the player), `points_awarded` (everyone).
 
+use crate::backend::db;
 use std::{
     sync::Arc,
     time::{Duration, Instant},
@@ -223,7 +224,7 @@ pub async fn tasks(
 
     // Before the transaction: the count may need a connection of its own (see below).
     let regions = homes.regions(pool).await?;
-    let mut tx = pool.begin().await?;
+    let mut tx = db::begin(pool).await?;
     let claimed = sqlx::query_scalar!(
         "insert into task_assignments (round_id, player_id) values ($1, $2)
          on conflict (round_id, player_id) do nothing

@@ -6,6 +6,7 @@
 //! its cursor and is skipped; every later one arrives from the hub. Ids become visible in
 //! commit order, so the snapshot's newest id says exactly which events it holds.
 
+use crate::backend::db;
 use std::{sync::Arc, time::Duration};
 
 use serde::Deserialize;
@@ -158,7 +159,7 @@ impl Change {
 /// The standings' starting point, read in one snapshot. The clock is read in the first
 /// statement, after the snapshot is taken: every award the snapshot holds was made before it.
 async fn load(pool: &PgPool, round_length: Duration) -> Result<Snapshot, AppError> {
-    let mut tx = pool.begin().await?;
+    let mut tx = db::begin(pool).await?;
     sqlx::query!("set transaction isolation level repeatable read, read only")
         .execute(&mut *tx)
         .await?;

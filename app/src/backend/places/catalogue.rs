@@ -9,6 +9,7 @@
 //! divisions, numbered in file order; a city without one belongs to a region named after its
 //! country. Region and country centres are the spherical mean of their cities.
 
+use crate::backend::db;
 use std::{collections::HashMap, io::Read};
 
 use sqlx::PgPool;
@@ -202,7 +203,7 @@ fn parse_text(text: &str) -> Result<Catalogue, ExtractError> {
 /// old city's centre) snaps to in the same transaction; the players' trigger broadcasts each
 /// move, so open maps show the new names.
 pub async fn ensure(pool: &PgPool) -> Result<(), sqlx::Error> {
-    let mut tx = pool.begin().await?;
+    let mut tx = db::begin(pool).await?;
     sqlx::query!("select pg_advisory_xact_lock(hashtext('meridian.place_catalogue'))")
         .execute(&mut *tx)
         .await?;
