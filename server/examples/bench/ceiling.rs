@@ -10,7 +10,7 @@ use std::time::{Duration, Instant};
 
 use sqlx::{postgres::PgPoolOptions, PgPool};
 
-use super::{summary, Args};
+use super::{cpu, summary, Args};
 
 const WRITERS: [usize; 3] = [1, 8, 32];
 
@@ -45,9 +45,13 @@ pub async fn with_writers(database_url: &str, writers: usize, seconds: Duration)
         .connect(database_url)
         .await
         .expect("database");
+    let at_start = cpu::Snapshot::take(None);
     let (rate, all) = commits(&pool, writers, seconds).await;
+    let used = cpu::Snapshot::take(None).since(&at_start);
     print!("ceiling, {writers} writers {rate:>8.0} commits/s  ");
+    let commits = all.len() as f64;
     summary("commit", all);
+    used.print("commit", commits, seconds.as_secs_f64());
     clean_up(&pool).await;
     rate
 }

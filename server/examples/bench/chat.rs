@@ -3,8 +3,9 @@
 //! `POST /api/chat/send` by alternating senders (each sender stays under the send limit of 10
 //! in 10 s), after 2 s at that rate that are not counted (warm-up). It prints send→answer and
 //! send→delivery (the other player's stream carries the `chat` event with the message)
-//! percentiles against the bare Postgres baseline (see `events.rs`). `--mode sweep` runs it at
-//! rising rates after measuring the commit ceiling.
+//! percentiles against the bare Postgres baseline (see `events.rs`), and the CPU each message
+//! cost the server, Postgres and the bench's own clients (see `cpu.rs`). `--mode sweep` runs it
+//! at rising rates after measuring the commit ceiling (and its CPU per commit).
 
 use std::{
     collections::HashMap,
@@ -15,7 +16,7 @@ use std::{
 use tokio::sync::Barrier;
 
 use super::{
-    baseline, bench_player, ceiling, percentile, read_stream, sampler, start_server, summary,
+    baseline, bench_player, ceiling, cpu, percentile, read_stream, sampler, start_server, summary,
     tagged, Args, Server,
 };
 
@@ -138,6 +139,7 @@ pub async fn run(args: Args) -> ChatRun {
     let begun = Instant::now();
     let started = begun + CHAT_WARMUP;
     let mut n = 0u64;
+    let mut cpu_at_start = None;
     while begun.elapsed() < CHAT_WARMUP + Duration::from_secs(args.seconds) {
         // Pairs in turn, senders alternating: each sender writes every 2·pairs/rate seconds.
         let (chat, tokens) = &pairs[n as usize % args.pairs];
@@ -152,6 +154,7 @@ pub async fn run(args: Args) -> ChatRun {
         // Only messages sent after the warm-up count (a delivery counts when its send does).
         let counted = at >= started;
         if counted {
+            cpu_at_start.get_or_insert_with(|| cpu::Snapshot::take(Some(pid)));
             sent.lock().unwrap().insert(n, at);
         }
         tokio::spawn(async move {
@@ -174,6 +177,9 @@ pub async fn run(args: Args) -> ChatRun {
     }
     let n = sent.lock().unwrap().len() as u64;
     let write_secs = started.elapsed().as_secs_f64();
+    // The last messages' deliveries are in the window; the quiet seconds after it are not.
+    tokio::time::sleep(Duration::from_millis(100)).await;
+    let used = cpu_at_start.map(|at_start| cpu::Snapshot::take(Some(pid)).since(&at_start));
     tokio::time::sleep(Duration::from_secs(3)).await;
     let _ = server.kill().await;
     tokio::time::sleep(Duration::from_secs(1)).await;
@@ -200,6 +206,9 @@ pub async fn run(args: Args) -> ChatRun {
         resyncs.load(std::sync::atomic::Ordering::Relaxed)
     );
     println!("ratio p50 delivery / p50 baseline = {:.1}x", p50 / base_p50);
+    if let Some(used) = used {
+        used.print("message", n as f64, write_secs + 0.1);
+    }
     let p99 = |mut ms: Vec<f64>| {
         ms.sort_by(|a, b| a.total_cmp(b));
         percentile(&ms, 0.99)

@@ -59,6 +59,7 @@ use tokio::process::Command;
 mod api;
 mod ceiling;
 mod chat;
+mod cpu;
 mod events;
 mod leaderboard;
 mod map;
