@@ -41,6 +41,8 @@ const POLL: Duration = Duration::from_millis(500);
 const BATCH: i64 = 500;
 /// Shown in `pg_stat_activity` for the listening connection.
 pub const APPLICATION_NAME: &str = "meridian-listener";
+/// Shown in `pg_stat_activity` for the connection that reads the log after a wake-up.
+pub const READER_NAME: &str = "meridian-listener-reader";
 /// Waits between failed attempts to listen: none after a connection that had been up, then
 /// doubling to this cap while the database refuses.
 const MAX_BACKOFF: Duration = Duration::from_secs(2);
@@ -104,19 +106,19 @@ async fn listen(
     stop: &mut watch::Receiver<bool>,
     was_up: &mut bool,
 ) -> Result<(), ListenError> {
-    let options = pool
-        .connect_options()
-        .as_ref()
-        .clone()
-        .application_name(APPLICATION_NAME);
-    let own = PgPoolOptions::new()
-        .max_connections(1)
-        .idle_timeout(None)
-        .max_lifetime(None)
-        .acquire_timeout(Duration::from_secs(10))
-        .connect_with(options)
-        .await?;
+    let own = one_connection(pool, APPLICATION_NAME, &[]).await?;
     let mut listener = PgListener::connect_with(&own).await?;
+    // The one connection that reads the log after each wake-up, apart from the shared pool
+    // so that a busy pool never holds delivery up. It keeps one generic plan for the read:
+    // left to choose, Postgres plans it afresh on every call (a plan for "after this id"
+    // looks cheaper with the id known), and the planning cost more than the read itself
+    // (0.20 ms against 0.06 ms a call, a call per message at 300 messages a second).
+    let reader = one_connection(
+        pool,
+        READER_NAME,
+        &[("plan_cache_mode", "force_generic_plan")],
+    )
+    .await?;
     listener
         .listen_all([
             CHANNEL,
@@ -132,12 +134,12 @@ async fn listen(
     hub.reset_presence(presence::online_now(pool, presence_timeout).await?);
     // Listening first, then reading the cursor: nothing committed in between is missed.
     if cursor.is_none() {
-        *cursor = Some(log::latest_id(pool).await?);
+        *cursor = Some(log::latest_id(&reader).await?);
         hub.set_following();
     }
     let mut woken = Receiving::start(listener);
     // Whatever committed while no one listened.
-    catch_up(pool, hub, cursor).await?;
+    catch_up(&reader, hub, cursor).await?;
     hub.set_listening(true);
     *was_up = true;
     tracing::info!(cursor = ?cursor, "event listener up");
@@ -182,8 +184,30 @@ async fn listen(
             _ = poll.tick() => {}
             _ = stop.changed() => return Ok(()),
         }
-        catch_up(pool, hub, cursor).await?;
+        catch_up(&reader, hub, cursor).await?;
     }
+}
+
+/// A pool of one connection of the instance's own, named `name` in `pg_stat_activity`, with
+/// the shared pool's settings and `settings` on top.
+async fn one_connection(
+    pool: &PgPool,
+    name: &str,
+    settings: &[(&str, &str)],
+) -> Result<PgPool, sqlx::Error> {
+    let options = pool
+        .connect_options()
+        .as_ref()
+        .clone()
+        .application_name(name)
+        .options(settings.iter().copied());
+    PgPoolOptions::new()
+        .max_connections(1)
+        .idle_timeout(None)
+        .max_lifetime(None)
+        .acquire_timeout(Duration::from_secs(10))
+        .connect_with(options)
+        .await
 }
 
 /// The task that owns a listener and only ever waits on it. Dropping this aborts the task,
