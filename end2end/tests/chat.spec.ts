@@ -374,6 +374,33 @@ test("messages sent in quick succession are stored in the order they were typed"
   await expect(withKenji.locator("li.message .body")).toHaveText(["one", "two", "three"]);
 });
 
+test("a send with no answer fails after a while, and the messages behind it go on", async ({ player }) => {
+  const { a, withKenji } = await amelieSaysHi(player);
+  // The first send never gets an answer (the request is held until the page gives it up).
+  let first = true;
+  await a.route("**/api/chat/send", async (route) => {
+    if (first) {
+      first = false;
+      return;
+    }
+    await route.continue();
+  });
+  await send(a, "lost");
+  await send(a, "after");
+  const failed = withKenji.locator('li.message[data-failed="true"]');
+  await expect(failed.locator(".send-error")).toHaveText("No answer from the server.", { timeout: 25_000 });
+  await expect(failed.locator(".body")).toHaveText("lost");
+  // The one behind it was sent once the first was given up.
+  await expect(withKenji.locator("li.message:not([data-pending]) .body")).toHaveText(["after"]);
+  // A retry sends it.
+  await failed.getByRole("button", { name: "Retry" }).click();
+  await expect(withKenji.locator("li.message .body")).toHaveText(["after", "lost"]);
+  await expect(withKenji.locator("li.message[data-pending]")).toHaveCount(0);
+  await a.unroute("**/api/chat/send");
+  await a.reload();
+  await expect(withKenji.locator("li.message .body")).toHaveText(["after", "lost"]);
+});
+
 test("history loads 50 at a time and older pages keep the scroll position", async ({ player }) => {
   const { kenji, a, chatId } = await amelieSaysHi(player);
   // 120 messages written straight into the database: sending them would take the rate

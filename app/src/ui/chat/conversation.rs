@@ -8,9 +8,16 @@
 //!
 //! Sends leave one at a time, in the order they were typed: two requests in flight at once may
 //! travel on two connections and commit in either order, and the thread shows the server's order.
+//! A send unanswered after [`SEND_TIMEOUT`] is given up (its request aborted) and shows as
+//! failed, so a stalled connection holds the messages behind it that long at most.
 
 use std::collections::VecDeque;
+use std::future::Future;
+use std::pin::pin;
 use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use futures::future::{select, Either};
 
 use leptos::{
     ev::SubmitEvent,
@@ -213,18 +220,40 @@ fn deliver(chat: Chat, key: String, body: String) {
                 next
             };
             let Some((key, body)) = next else { break };
-            match send_message(chat.id, body, Some(key.clone())).await {
-                Ok(message) => {
+            let send = send_message(chat.id, body, Some(key.clone()));
+            let failed = match within(SEND_TIMEOUT, send).await {
+                Some(Ok(message)) => {
                     chat.thread.try_update(|t| {
                         t.add([message]);
                     });
+                    continue;
                 }
-                Err(err) => {
-                    chat.thread.try_update(|t| t.fail(&key, err.to_string()));
-                }
-            }
+                Some(Err(err)) => err.to_string(),
+                None => "No answer from the server.".to_string(),
+            };
+            chat.thread.try_update(|t| t.fail(&key, failed));
         }
     });
+}
+
+/// How long a send may go unanswered. Given up, it may still have been stored: the live event
+/// then replaces the failed copy, and a retry (same key) gets the stored message back.
+const SEND_TIMEOUT: Duration = Duration::from_secs(15);
+
+/// `future`'s output, or `None` once `limit` has passed first. The future is dropped then,
+/// which aborts a server function's request.
+async fn within<T>(limit: Duration, future: impl Future<Output = T>) -> Option<T> {
+    let (done, timer) = futures::channel::oneshot::channel::<()>();
+    set_timeout(
+        move || {
+            let _ = done.send(());
+        },
+        limit,
+    );
+    match select(pin!(future), timer).await {
+        Either::Left((out, _)) => Some(out),
+        Either::Right(_) => None,
+    }
 }
 
 /// The messages, stored and pending, with "Load older" above them.
