@@ -11,6 +11,7 @@ use super::{
     live::use_snapshot,
     page::{NotFoundNotice, PageTitle, SignInFirst},
     session::use_session,
+    time::{written, DateStyle},
 };
 use crate::{api::player::player_profile, error::AppError, model::Profile};
 
@@ -89,7 +90,7 @@ fn ProfileCard(profile: Profile, is_me: bool, head: u64) -> impl IntoView {
             <p class="joined">
                 "Playing since "
                 <time datetime=profile.joined.to_rfc3339()>
-                    {profile.joined.format("%-d %B %Y").to_string()}
+                    {written(profile.joined.date_naive(), DateStyle::LongYear)}
                 </time>
             </p>
             <dl class="stats">

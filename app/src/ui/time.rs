@@ -2,8 +2,12 @@
 //! it renders UTC inside `<time datetime>`; the page renders the same text while it hydrates
 //! (so nothing mismatches) and then switches to local time. Lists say "Yesterday" or a date
 //! for anything before today; a conversation puts a day above each day's first message.
+//!
+//! Dates and times are written by hand ([`written`], [`time_of_day`]) rather than with
+//! chrono's `format`, whose pattern parser and formatter would otherwise sit in the browser's
+//! first module (docs/DESIGN.md, "What a first visit downloads").
 
-use chrono::{DateTime, Datelike, Duration, NaiveDate, NaiveDateTime, Utc};
+use chrono::{DateTime, Datelike, Duration, NaiveDate, NaiveDateTime, Timelike, Utc};
 use leptos::prelude::*;
 
 #[cfg(feature = "hydrate")]
@@ -51,6 +55,65 @@ fn today(local: bool) -> NaiveDate {
     wall(imp::now(), local).date()
 }
 
+const MONTHS: [&str; 12] = [
+    "January",
+    "February",
+    "March",
+    "April",
+    "May",
+    "June",
+    "July",
+    "August",
+    "September",
+    "October",
+    "November",
+    "December",
+];
+
+const WEEKDAYS: [&str; 7] = [
+    "Monday",
+    "Tuesday",
+    "Wednesday",
+    "Thursday",
+    "Friday",
+    "Saturday",
+    "Sunday",
+];
+
+/// How [`written`] writes a date.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum DateStyle {
+    /// "24 Nov"
+    Short,
+    /// "24 Nov 2025"
+    ShortYear,
+    /// "Tuesday 24 November"
+    Weekday,
+    /// "24 November 2025"
+    LongYear,
+}
+
+/// `day` in words, as `style` says.
+pub fn written(day: NaiveDate, style: DateStyle) -> String {
+    let month = MONTHS[day.month0() as usize];
+    let short = &month[..3];
+    let d = day.day();
+    match style {
+        DateStyle::Short => format!("{d} {short}"),
+        DateStyle::ShortYear => format!("{d} {short} {}", day.year()),
+        DateStyle::Weekday => {
+            let weekday = WEEKDAYS[day.weekday().num_days_from_monday() as usize];
+            format!("{weekday} {d} {month}")
+        }
+        DateStyle::LongYear => format!("{d} {month} {}", day.year()),
+    }
+}
+
+/// "09:05"
+pub fn time_of_day(at: NaiveDateTime) -> String {
+    format!("{:02}:{:02}", at.hour(), at.minute())
+}
+
 /// "Today", "Yesterday", "Tuesday 1 December", or with the year when it is not this one.
 pub fn day_label(day: NaiveDate, today: NaiveDate) -> String {
     if day == today {
@@ -58,9 +121,9 @@ pub fn day_label(day: NaiveDate, today: NaiveDate) -> String {
     } else if Some(day) == today.pred_opt() {
         "Yesterday".into()
     } else if day.year() == today.year() {
-        day.format("%A %-d %B").to_string()
+        written(day, DateStyle::Weekday)
     } else {
-        day.format("%-d %B %Y").to_string()
+        written(day, DateStyle::LongYear)
     }
 }
 
@@ -68,13 +131,13 @@ pub fn day_label(day: NaiveDate, today: NaiveDate) -> String {
 pub fn stamp(at: NaiveDateTime, today: NaiveDate) -> String {
     let day = at.date();
     if day == today {
-        at.format("%H:%M").to_string()
+        time_of_day(at)
     } else if Some(day) == today.pred_opt() {
         "Yesterday".into()
     } else if day.year() == today.year() {
-        day.format("%-d %b").to_string()
+        written(day, DateStyle::Short)
     } else {
-        day.format("%-d %b %Y").to_string()
+        written(day, DateStyle::ShortYear)
     }
 }
 
@@ -91,7 +154,7 @@ pub fn ClockTime(at: DateTime<Utc>) -> impl IntoView {
     let local = use_local();
     view! {
         <time datetime=at.to_rfc3339()>
-            {move || wall(at, local.get()).format("%H:%M").to_string()}
+            {move || time_of_day(wall(at, local.get()))}
         </time>
     }
     .into_any()
@@ -138,5 +201,34 @@ mod tests {
         assert_eq!(day_label(d(2026, 11, 30), today), "Yesterday");
         assert_eq!(day_label(d(2026, 11, 24), today), "Tuesday 24 November");
         assert_eq!(day_label(d(2025, 1, 2), today), "2 January 2025");
+    }
+
+    /// What chrono's `format` wrote for the same patterns, for every month and weekday.
+    #[test]
+    fn written_by_hand_as_chrono_writes_it() {
+        for day in d(2025, 12, 25).iter_days().take(400) {
+            assert_eq!(
+                written(day, DateStyle::Short),
+                day.format("%-d %b").to_string()
+            );
+            assert_eq!(
+                written(day, DateStyle::ShortYear),
+                day.format("%-d %b %Y").to_string()
+            );
+            assert_eq!(
+                written(day, DateStyle::Weekday),
+                day.format("%A %-d %B").to_string()
+            );
+            assert_eq!(
+                written(day, DateStyle::LongYear),
+                day.format("%-d %B %Y").to_string()
+            );
+        }
+        for minutes in [0, 5, 59, 60, 61, 599, 600, 1439] {
+            let at = d(2026, 1, 1)
+                .and_hms_opt(minutes / 60, minutes % 60, 7)
+                .unwrap();
+            assert_eq!(time_of_day(at), at.format("%H:%M").to_string());
+        }
     }
 }

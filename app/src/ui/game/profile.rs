@@ -9,6 +9,7 @@ use crate::{
     ui::{
         chart::{Bar, BarChart},
         live::use_live,
+        time::{time_of_day, written, DateStyle},
     },
 };
 
@@ -69,7 +70,14 @@ pub fn ProfileGameSection(
                             let when = t.completed_at.map(|at| at.to_rfc3339()).unwrap_or_default();
                             let day = t
                                 .completed_at
-                                .map(|at| at.format("%-d %b, %H:%M UTC").to_string())
+                                .map(|at| {
+                                    let at = at.naive_utc();
+                                    format!(
+                                        "{}, {} UTC",
+                                        written(at.date(), DateStyle::Short),
+                                        time_of_day(at)
+                                    )
+                                })
                                 .unwrap_or_default();
                             view! {
                                 <li>
@@ -93,13 +101,13 @@ pub fn ProfileGameSection(
 fn PointsChart(days: Vec<DayPoints>) -> impl IntoView {
     let first = days
         .first()
-        .map(|d| d.day.format("%-d %b").to_string())
+        .map(|d| written(d.day, DateStyle::Short))
         .unwrap_or_default();
     let what = format!("Points per day over the last {} days", days.len());
     let bars = days
         .iter()
         .map(|d| Bar {
-            label: d.day.format("%-d %b").to_string(),
+            label: written(d.day, DateStyle::Short),
             value: d.points,
         })
         .collect();
