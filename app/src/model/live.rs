@@ -108,9 +108,11 @@ impl<'de> Deserialize<'de> for Live {
             chat_id: i64,
             player_id: i64,
         }
+        // Read as bytes, as the stream's messages and every other answer are: the browser
+        // then carries one decoder per type, not one per type and reader (`ui::loaded`).
         fn data<'a, T: Deserialize<'a>, E: Error>(data: Option<&'a RawValue>) -> Result<T, E> {
             let data = data.ok_or_else(|| E::missing_field("data"))?;
-            serde_json::from_str(data.get()).map_err(E::custom)
+            serde_json::from_slice(data.get().as_bytes()).map_err(E::custom)
         }
 
         let Message { kind, data: d } = Message::deserialize(deserializer)?;

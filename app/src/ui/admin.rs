@@ -7,6 +7,7 @@ use leptos::prelude::*;
 
 use super::{
     form::{action_error, ErrorNote, Failed, FieldErrors},
+    loaded::load,
     page::{NotFound, PageTitle},
     time::StampTime,
 };
@@ -19,7 +20,7 @@ use crate::{
 #[component]
 pub fn AdminPage() -> impl IntoView {
     let save = ServerAction::<SaveWeights>::new();
-    let admin = Resource::new(move || save.version().get(), |_| load_weights_admin());
+    let admin = load(move || save.version().get(), |_| load_weights_admin());
     view! {
         <Suspense fallback=|| view! { <p class="notice">"Loading…"</p> }>
             {move || Suspend::new(async move {
@@ -163,7 +164,7 @@ fn ChangeList(changes: Vec<WeightsChange>) -> impl IntoView {
 fn ApiKeys() -> impl IntoView {
     let issue = ServerAction::<IssueApiKey>::new();
     let revoke = ServerAction::<RevokeApiKey>::new();
-    let keys = Resource::new(
+    let keys = load(
         move || (issue.version().get(), revoke.version().get()),
         |_| load_api_keys(),
     );

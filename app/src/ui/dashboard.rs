@@ -9,20 +9,19 @@ use super::{
     chart::{Bar, BarChart},
     form::Failed,
     live::{use_live, use_snapshot},
+    loaded::Snapshot,
     page::PageTitle,
     session::use_session,
 };
 use crate::{
     api::dashboard::load_dashboard,
-    error::AppError,
     model::{Dashboard, Live},
 };
 
 #[component]
 pub fn DashboardPage() -> impl IntoView {
     let session = use_session();
-    let dashboard: Resource<(u64, Result<Dashboard, AppError>)> =
-        use_snapshot(|| (), |_| load_dashboard());
+    let dashboard: Snapshot<Dashboard> = use_snapshot(|| (), |_| load_dashboard());
     view! {
         <PageTitle text="Dashboard · Meridian" />
         <section class="dashboard" aria-labelledby="dashboard-heading">

@@ -4,28 +4,30 @@
 //! "Menu" toggle (a checkbox and its label: it works without JavaScript), which closes again
 //! when a link in it is followed.
 
-use leptos::prelude::*;
+use leptos::{prelude::*, server_fn::ServerFn};
 use leptos_router::components::A;
 
 use super::{
     game::RoundCountdown,
     leaderboard::MyStanding,
     live::{use_live, use_snapshot, ConnectionBadge},
+    loaded::Snapshot,
     session::use_session,
 };
 use crate::{
     api::{account::SignOut, chat::unread_chats},
-    error::AppError,
     model::Unread,
 };
 
 #[component]
 pub fn Header() -> impl IntoView {
     let session = use_session();
+    // Posted by a plain form, which works without JavaScript as an `ActionForm` does, and
+    // dispatched by hand when it runs: an `ActionForm` reads its fields with serde_qs, whose
+    // decoder would be in every page's first module for a form that has none.
     let sign_out = session.action::<SignOut>();
     // Above the suspense that shows them, like every resource.
-    let unread: Resource<(u64, Result<Unread, AppError>)> =
-        use_snapshot(move || session.changes(), |_| unread_chats());
+    let unread: Snapshot<Unread> = use_snapshot(move || session.changes(), |_| unread_chats());
     // The toggle's state lives in the page (no JavaScript needed to open it); following a
     // link in the menu closes it.
     let toggle = NodeRef::<leptos::html::Input>::new();
@@ -70,9 +72,17 @@ pub fn Header() -> impl IntoView {
                                         {badge}
                                     </A>
                                     <A href="/home" attr:class="home-link">{home}</A>
-                                    <ActionForm action=sign_out attr:class="inline">
+                                    <form
+                                        method="post"
+                                        action=SignOut::url()
+                                        class="inline"
+                                        on:submit=move |ev| {
+                                            ev.prevent_default();
+                                            sign_out.dispatch(SignOut {});
+                                        }
+                                    >
                                         <button type="submit">"Sign out"</button>
-                                    </ActionForm>
+                                    </form>
                                 }
                                     .into_any()
                             }

@@ -8,12 +8,12 @@ use leptos_router::{components::A, hooks::use_query_map};
 use super::{
     form::Failed,
     live::{use_live, use_snapshot},
+    loaded::Snapshot,
     page::PageTitle,
     session::use_session,
 };
 use crate::{
     api::board::load_board,
-    error::AppError,
     model::{board::COMPACT_TOP, Board, BoardRow, Live, Scope, Window},
 };
 
@@ -23,7 +23,7 @@ pub fn LeaderboardPage() -> impl IntoView {
     let query = use_query_map();
     let window = Memo::new(move |_| query.read().get("window").unwrap_or_else(|| "round".into()));
     let country = Memo::new(move |_| query.read().get("country").unwrap_or_default());
-    let board: Resource<(u64, Result<Board, AppError>)> = use_snapshot(
+    let board: Snapshot<Board> = use_snapshot(
         move || (window.get(), country.get(), session.changes()),
         |(window, country, _)| load_board(window, country),
     );
@@ -207,8 +207,7 @@ fn Row(row: BoardRow, me: Option<i64>) -> impl IntoView {
 /// This round's top 10 and my row, beside the map, linking to the full boards.
 #[component]
 pub fn CompactBoard(me: i64) -> impl IntoView {
-    let board: Resource<(u64, Result<Board, AppError>)> =
-        use_snapshot(|| (), |_| load_board("round".into(), String::new()));
+    let board: Snapshot<Board> = use_snapshot(|| (), |_| load_board("round".into(), String::new()));
     view! {
         <section class="card compact-board" aria-labelledby="compact-board-heading">
             <h2 id="compact-board-heading">"This round's leaders"</h2>
@@ -233,7 +232,7 @@ pub fn CompactBoard(me: i64) -> impl IntoView {
 #[component]
 pub fn MyStanding() -> impl IntoView {
     let session = use_session();
-    let board: Resource<(u64, Result<Board, AppError>)> = use_snapshot(
+    let board: Snapshot<Board> = use_snapshot(
         move || session.changes(),
         |_| load_board("all".into(), String::new()),
     );

@@ -15,6 +15,7 @@ pub mod landing;
 pub mod layout;
 pub mod leaderboard;
 pub mod live;
+pub mod loaded;
 pub mod map;
 pub mod page;
 pub mod profile;

@@ -3,20 +3,21 @@
 
 use leptos::{prelude::*, server_fn::ServerFn};
 
+use super::loaded::{load, Loaded};
 use crate::{api::account::who_am_i, error::AppError, model::Me};
 
 /// The signed-in player, refetched whenever an action that changes it (signing in or out,
 /// choosing a home) completes. Provided at the root; pages read it with [`use_session`].
 #[derive(Clone, Copy)]
 pub struct Session {
-    pub me: Resource<Result<Option<Me>, AppError>>,
+    pub me: Loaded<Result<Option<Me>, AppError>>,
     changed: RwSignal<u64>,
 }
 
 impl Session {
     fn new() -> Self {
         let changed = RwSignal::new(0);
-        let me = Resource::new(move || changed.get(), |_| who_am_i());
+        let me = load(move || changed.get(), |_| who_am_i());
         Self { me, changed }
     }
 

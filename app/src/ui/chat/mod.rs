@@ -10,6 +10,7 @@ use leptos_router::{components::A, hooks::use_params_map};
 use super::{
     form::Failed,
     live::{use_live, use_snapshot},
+    loaded::Snapshot,
     page::{NotFoundNotice, PageTitle, SignInFirst},
     session::use_session,
     time::StampTime,
@@ -50,11 +51,6 @@ pub fn ChatPage() -> impl IntoView {
         None => view! { <ChatNotFound /> }.into_any(),
     }
 }
-
-/// The head of the live feed when a fetch starts, with the answer: whatever the feed brings
-/// after it is applied to the answer (chat events carry versions, so applying one twice
-/// changes nothing).
-type Snapshot<T> = Resource<(u64, Result<T, AppError>)>;
 
 #[component]
 fn SignedInChats(open: Option<i64>) -> impl IntoView {

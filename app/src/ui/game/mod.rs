@@ -12,10 +12,10 @@ use super::{
     clock::{now_ms, use_ticking_clock},
     form::Failed,
     live::{use_live, use_snapshot},
+    loaded::{load, Snapshot},
 };
 use crate::{
     api::game::{get_round, load_game},
-    error::AppError,
     model::{
         game::{countdown, TASKS_PER_ROUND},
         GameView, Live, RoundClock, Task, Tasks,
@@ -32,7 +32,7 @@ const TOAST_SECS: u64 = 6;
 #[component]
 pub fn RoundCountdown() -> impl IntoView {
     let refetch = RwSignal::new(0u64);
-    let clock = Resource::new(move || refetch.get(), |_| get_round());
+    let clock = load(move || refetch.get(), |_| get_round());
     view! {
         <Transition fallback=|| ()>
             {move || Suspend::new(async move {
@@ -100,8 +100,7 @@ fn Countdown(clock: RoundClock, refetch: RwSignal<u64>) -> impl IntoView {
 pub fn GamePanel(me: i64, on_task: Callback<Task>) -> impl IntoView {
     let refetch = RwSignal::new(0u64);
     // Above the suspense that shows it.
-    let game: Resource<(u64, Result<GameView, AppError>)> =
-        use_snapshot(move || refetch.get(), |_| load_game());
+    let game: Snapshot<GameView> = use_snapshot(move || refetch.get(), |_| load_game());
     view! {
         <section class="game-panel card" aria-labelledby="tasks-heading">
             <Transition fallback=|| view! { <p class="notice">"Loading your tasks…"</p> }>

@@ -10,6 +10,7 @@ use leptos_router::{components::Form, hooks::use_query_map};
 
 use super::{
     form::{action_error, ErrorNote, Failed},
+    loaded::load,
     page::PageTitle,
     session::use_session,
 };
@@ -128,7 +129,7 @@ fn CitySearch() -> impl IntoView {
     let pick = use_session().action::<SetHomeCity>();
     let query = use_query_map();
     let q = move || query.read().get("q").unwrap_or_default();
-    let suggestions = Resource::new(q, search_cities);
+    let suggestions = load(q, search_cities);
 
     view! {
         <Form method="GET" action="" replace=true noscroll=true attr:role="search" attr:aria-label="Find your city">

@@ -18,7 +18,11 @@ use leptos_router::components::A;
 
 use live_world::LiveWorld;
 
-use super::{form::Failed, live::use_snapshot};
+use super::{
+    form::Failed,
+    live::use_snapshot,
+    loaded::{self, load},
+};
 use crate::{
     api::{
         board::load_board, dashboard::load_dashboard, game::get_round, world::load_world_activity,
@@ -39,13 +43,11 @@ pub(crate) struct Snapshot {
 #[component]
 pub fn Landing() -> impl IntoView {
     // Above the suspense that reads them, like every resource.
-    let dashboard: Resource<(u64, Result<Dashboard, AppError>)> =
-        use_snapshot(|| (), |_| load_dashboard());
-    let world: Resource<(u64, Result<WorldActivity, AppError>)> =
-        use_snapshot(|| (), |_| load_world_activity());
-    let board: Resource<(u64, Result<Board, AppError>)> =
+    let dashboard: loaded::Snapshot<Dashboard> = use_snapshot(|| (), |_| load_dashboard());
+    let world: loaded::Snapshot<WorldActivity> = use_snapshot(|| (), |_| load_world_activity());
+    let board: loaded::Snapshot<Board> =
         use_snapshot(|| (), |_| load_board("round".into(), String::new()));
-    let clock = Resource::new(|| (), |_| get_round());
+    let clock = load(|| (), |_| get_round());
     view! {
         <section class="landing" aria-labelledby="landing-heading">
             <div class="landing-hero">

@@ -15,6 +15,7 @@ mod stream;
 
 use leptos::prelude::*;
 
+use super::loaded::{load, Loaded};
 use crate::model::Live;
 
 /// Entries kept for components that have not caught up yet.
@@ -31,6 +32,16 @@ pub enum Connection {
 }
 
 impl Connection {
+    /// The badge's `data-state` (the stylesheet and the tests read it).
+    pub fn key(self) -> &'static str {
+        match self {
+            Self::Idle => "idle",
+            Self::Connecting => "connecting",
+            Self::Live => "live",
+            Self::Reconnecting => "reconnecting",
+        }
+    }
+
     pub fn label(self) -> &'static str {
         match self {
             Self::Idle => "",
@@ -175,14 +186,14 @@ pub fn use_live() -> LiveFeed {
 pub fn use_snapshot<S, T, Fut>(
     source: impl Fn() -> S + Send + Sync + 'static,
     fetch: impl Fn(S) -> Fut + Send + Sync + 'static,
-) -> Resource<(u64, T)>
+) -> Loaded<(u64, T)>
 where
     S: PartialEq + Clone + Send + Sync + 'static,
     T: serde::Serialize + serde::de::DeserializeOwned + Send + Sync + 'static,
     Fut: std::future::Future<Output = T> + Send + 'static,
 {
     let live = use_live();
-    Resource::new(
+    load(
         move || (source(), live.resyncs.get()),
         move |(source, _)| {
             let head = live.head();
@@ -201,7 +212,7 @@ pub fn ConnectionBadge() -> impl IntoView {
             class="connection"
             role="status"
             aria-label="Connection"
-            data-state=move || format!("{:?}", live.connection.get()).to_lowercase()
+            data-state=move || live.connection.get().key()
         >
             {move || live.connection.get().label()}
         </span>

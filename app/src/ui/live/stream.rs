@@ -10,6 +10,7 @@ use web_sys::{EventSource, MessageEvent};
 
 use super::{Connection, LiveFeed};
 use crate::model::Live;
+use crate::ui::loaded::read;
 
 const RETRY_MS: i32 = 3000;
 
@@ -54,7 +55,7 @@ fn start(feed: LiveFeed) {
             return;
         };
         // A kind this page does not know yet has nothing to apply.
-        if let Ok(live) = serde_json::from_str::<Live>(&text) {
+        if let Ok(live) = read::<Live>(&text) {
             feed.push(live);
         }
     });

@@ -30,12 +30,12 @@ use super::{
     landing::Landing,
     leaderboard::CompactBoard,
     live::{use_live, use_snapshot},
+    loaded::Snapshot,
     page::PageTitle,
     session::use_session,
 };
 use crate::{
     api::map::load_map,
-    error::AppError,
     model::{
         apply_live, map::grouped, moves_the_map, Live, MapPlayer, MapSlice, MapView, Me,
         PlaceSuggestion,
@@ -71,7 +71,7 @@ pub fn MapPage() -> impl IntoView {
 }
 
 #[component]
-fn SignedInMap(me: Me, view_data: Resource<(u64, Result<MapView, AppError>)>) -> impl IntoView {
+fn SignedInMap(me: Me, view_data: Snapshot<MapView>) -> impl IntoView {
     let no_home = me.home.is_none().then(|| {
         view! {
             <p class="notice" role="note">

@@ -1,0 +1,64 @@
+//! Data a page loads while the server renders it, picked up by the browser as it hydrates:
+//! resources whose rendered value is read back by the same JSON decoder that reads server
+//! functions' answers and the live stream.
+//!
+//! Leptos's default resource codec reads its value with `serde_json::from_str`, and server
+//! functions read their answers with `serde_json::from_slice`. The two readers are distinct
+//! types, so the browser carried two decoders for every type that both a resource and a server
+//! function bring (the map's, the boards', the chats', the game's): 30 and 26 of them in the
+//! first module. Every resource here reads with `from_slice` too, so each type is decoded by
+//! one function (docs/DESIGN.md, "What a first visit downloads").
+
+use leptos::{
+    prelude::*,
+    server::codee::{Decoder, Encoder},
+};
+use serde::{de::DeserializeOwned, Serialize};
+
+use crate::error::AppError;
+
+/// JSON, read as bytes (as server functions' answers are).
+pub struct Json;
+
+impl<T: Serialize> Encoder<T> for Json {
+    type Error = serde_json::Error;
+    type Encoded = String;
+
+    fn encode(value: &T) -> Result<String, Self::Error> {
+        serde_json::to_string(value)
+    }
+}
+
+impl<T: DeserializeOwned> Decoder<T> for Json {
+    type Error = serde_json::Error;
+    type Encoded = str;
+
+    fn decode(text: &str) -> Result<T, Self::Error> {
+        read(text)
+    }
+}
+
+/// Reads JSON text with the one reader the browser carries decoders for.
+pub fn read<T: DeserializeOwned>(text: &str) -> Result<T, serde_json::Error> {
+    serde_json::from_slice(text.as_bytes())
+}
+
+/// A resource whose value crosses from the server's render to the browser as [`Json`].
+pub type Loaded<T> = Resource<T, Json>;
+
+/// The head of the live feed when a fetch started, with its answer (`ui::live::use_snapshot`).
+pub type Snapshot<T> = Loaded<(u64, Result<T, AppError>)>;
+
+/// `Resource::new`, with the value read back as [`Json`].
+#[track_caller]
+pub fn load<S, T, Fut>(
+    source: impl Fn() -> S + Send + Sync + 'static,
+    fetch: impl Fn(S) -> Fut + Send + Sync + 'static,
+) -> Loaded<T>
+where
+    S: PartialEq + Clone + Send + Sync + 'static,
+    T: Serialize + DeserializeOwned + Send + Sync + 'static,
+    Fut: std::future::Future<Output = T> + Send + 'static,
+{
+    Resource::new_with_options(source, fetch, false)
+}
