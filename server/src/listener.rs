@@ -25,12 +25,13 @@
 use std::{sync::Arc, time::Duration};
 
 use app::backend::{
+    db,
     realtime::{log, presence, Hub, Message, EPHEMERAL_CHANNEL},
     reference::{self, Reference},
     sessions,
 };
 use sqlx::{
-    postgres::{PgListener, PgNotification, PgPoolOptions},
+    postgres::{PgListener, PgNotification},
     PgPool,
 };
 use tokio::sync::{mpsc, watch};
@@ -189,7 +190,8 @@ async fn listen(
 }
 
 /// A pool of one connection of the instance's own, named `name` in `pg_stat_activity`, with
-/// the shared pool's settings and `settings` on top.
+/// the shared pool's settings and `settings` on top, checked as the shared pool's are (a
+/// ping only after a second idle: the reader used to ping before every read of the log).
 async fn one_connection(
     pool: &PgPool,
     name: &str,
@@ -201,7 +203,7 @@ async fn one_connection(
         .clone()
         .application_name(name)
         .options(settings.iter().copied());
-    PgPoolOptions::new()
+    db::pool_options()
         .max_connections(1)
         .idle_timeout(None)
         .max_lifetime(None)

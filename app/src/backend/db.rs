@@ -18,23 +18,11 @@ pub const APPLICATION_NAME: &str = "meridian";
 /// must not start.
 pub async fn prepare(database_url: &str, max_connections: u32) -> Result<PgPool, sqlx::Error> {
     let options: PgConnectOptions = database_url.parse()?;
-    let pool = PgPoolOptions::new()
+    let pool = pool_options()
         .max_connections(max_connections)
         // Short: while the database is out of reach, requests answer 503 soon rather than
         // hang (a restart takes a second or two).
         .acquire_timeout(Duration::from_secs(3))
-        // A connection used within the last second is alive: pinging it before each use
-        // would cost a round trip per query, as many as the queries themselves under load.
-        // One idle for longer (the database may have restarted meanwhile) is pinged first.
-        .test_before_acquire(false)
-        .before_acquire(|conn, meta| {
-            Box::pin(async move {
-                if meta.idle_for > Duration::from_secs(1) {
-                    conn.ping().await?;
-                }
-                Ok(true)
-            })
-        })
         .connect_with(
             options
                 .application_name(APPLICATION_NAME)
@@ -48,6 +36,23 @@ pub async fn prepare(database_url: &str, max_connections: u32) -> Result<PgPool,
     migrate(&pool).await?;
     places::ensure_catalogue(&pool).await?;
     Ok(pool)
+}
+
+/// How every pool of the server checks its connections. A connection used within the last
+/// second is alive: pinging it before each use (sqlx's default) would cost a round trip per
+/// query, as many as the queries themselves under load. One idle for longer (the database may
+/// have restarted meanwhile) is pinged first.
+pub fn pool_options() -> PgPoolOptions {
+    PgPoolOptions::new()
+        .test_before_acquire(false)
+        .before_acquire(|conn, meta| {
+            Box::pin(async move {
+                if meta.idle_for > Duration::from_secs(1) {
+                    conn.ping().await?;
+                }
+                Ok(true)
+            })
+        })
 }
 
 /// Applies the migrations in `migrations/`. Concurrent starters are serialised by sqlx's own
