@@ -9,8 +9,7 @@ use wasm_bindgen::{closure::Closure, JsCast};
 use web_sys::{EventSource, MessageEvent};
 
 use super::{Connection, LiveFeed};
-use crate::model::Live;
-use crate::ui::loaded::read;
+use crate::{model::Live, ui::loaded::read};
 
 const RETRY_MS: i32 = 3000;
 
