@@ -46,7 +46,8 @@ pub fn read<T: DeserializeOwned>(text: &str) -> Result<T, serde_json::Error> {
 /// A resource whose value crosses from the server's render to the browser as [`Json`].
 pub type Loaded<T> = Resource<T, Json>;
 
-/// The head of the live feed when a fetch started, with its answer (`ui::live::use_snapshot`).
+/// The head of the live feed when a fetch started, with its answer (`ui::live::use_snapshot`):
+/// whatever the feed brings after that head is applied to the answer.
 pub type Snapshot<T> = Loaded<(u64, Result<T, AppError>)>;
 
 /// `Resource::new`, with the value read back as [`Json`].

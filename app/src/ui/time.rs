@@ -206,23 +206,16 @@ mod tests {
     /// What chrono's `format` wrote for the same patterns, for every month and weekday.
     #[test]
     fn written_by_hand_as_chrono_writes_it() {
+        let patterns = [
+            (DateStyle::Short, "%-d %b"),
+            (DateStyle::ShortYear, "%-d %b %Y"),
+            (DateStyle::Weekday, "%A %-d %B"),
+            (DateStyle::LongYear, "%-d %B %Y"),
+        ];
         for day in d(2025, 12, 25).iter_days().take(400) {
-            assert_eq!(
-                written(day, DateStyle::Short),
-                day.format("%-d %b").to_string()
-            );
-            assert_eq!(
-                written(day, DateStyle::ShortYear),
-                day.format("%-d %b %Y").to_string()
-            );
-            assert_eq!(
-                written(day, DateStyle::Weekday),
-                day.format("%A %-d %B").to_string()
-            );
-            assert_eq!(
-                written(day, DateStyle::LongYear),
-                day.format("%-d %B %Y").to_string()
-            );
+            for (style, pattern) in patterns {
+                assert_eq!(written(day, style), day.format(pattern).to_string());
+            }
         }
         for minutes in [0, 5, 59, 60, 61, 599, 600, 1439] {
             let at = d(2026, 1, 1)
