@@ -10,7 +10,9 @@ use serde::{Deserialize, Serialize};
 pub struct ApiKey {
     pub id: i64,
     pub client: String,
+    #[serde(deserialize_with = "super::dates::instant")]
     pub created_at: DateTime<Utc>,
+    #[serde(default, deserialize_with = "super::dates::instant_opt")]
     pub revoked_at: Option<DateTime<Utc>>,
 }
 

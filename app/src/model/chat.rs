@@ -15,6 +15,7 @@ pub struct ChatMessage {
     pub body: String,
     /// The key the sending page chose, which lets it match its pending copy.
     pub client_key: Option<String>,
+    #[serde(deserialize_with = "super::dates::instant")]
     pub sent_at: DateTime<Utc>,
 }
 
@@ -33,6 +34,7 @@ pub struct ChatSummary {
     /// The last message this member has read.
     pub read_through: i64,
     pub last: Option<ChatMessage>,
+    #[serde(deserialize_with = "super::dates::instant")]
     pub last_activity: DateTime<Utc>,
 }
 

@@ -29,8 +29,10 @@ pub struct Dashboard {
     pub today_tasks: i64,
     pub today_points: i64,
     /// Messages per UTC hour, the last 24 hours, oldest first (this hour last).
+    #[serde(deserialize_with = "super::dates::dated")]
     pub hourly: Vec<(DateTime<Utc>, i64)>,
     /// Messages per UTC day, the last 30 days, oldest first (today last).
+    #[serde(deserialize_with = "super::dates::dated")]
     pub daily: Vec<(NaiveDate, i64)>,
     /// Every event up to this id is counted.
     pub through_event: i64,

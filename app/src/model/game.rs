@@ -14,7 +14,9 @@ pub const TASKS_PER_ROUND: usize = 3;
 pub struct Round {
     /// The start, in seconds since the epoch.
     pub id: i64,
+    #[serde(deserialize_with = "super::dates::instant")]
     pub starts_at: DateTime<Utc>,
+    #[serde(deserialize_with = "super::dates::instant")]
     pub ends_at: DateTime<Utc>,
 }
 
@@ -23,6 +25,7 @@ pub struct Round {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct RoundClock {
     pub round: Round,
+    #[serde(deserialize_with = "super::dates::instant")]
     pub server_now: DateTime<Utc>,
 }
 
@@ -108,6 +111,7 @@ impl Weights {
 /// and the values before and after.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct WeightsChange {
+    #[serde(deserialize_with = "super::dates::instant")]
     pub changed_at: DateTime<Utc>,
     pub changed_by: Option<String>,
     pub before: Option<Weights>,
@@ -172,6 +176,7 @@ pub struct Task {
     pub km: f64,
     /// Players whose home is in the region (when the task was chosen).
     pub region_players: i32,
+    #[serde(default, deserialize_with = "super::dates::instant_opt")]
     pub completed_at: Option<DateTime<Utc>>,
 }
 
@@ -229,6 +234,7 @@ pub struct Award {
     pub country_code: Option<String>,
     pub points: i32,
     pub source: String,
+    #[serde(deserialize_with = "super::dates::instant")]
     pub awarded_at: DateTime<Utc>,
     /// The round under way when it was awarded.
     pub round_id: Option<i64>,
@@ -255,6 +261,7 @@ pub struct ProfileGame {
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct DayPoints {
+    #[serde(deserialize_with = "super::dates::day")]
     pub day: chrono::NaiveDate,
     pub points: i64,
 }

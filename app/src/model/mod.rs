@@ -4,6 +4,7 @@ pub mod api_key;
 pub mod board;
 pub mod chat;
 pub mod dashboard;
+pub mod dates;
 pub mod game;
 pub mod live;
 pub mod map;

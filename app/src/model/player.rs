@@ -34,6 +34,7 @@ pub struct Profile {
     pub display_name: String,
     pub home: Option<Home>,
     pub online: bool,
+    #[serde(deserialize_with = "super::dates::instant")]
     pub joined: chrono::DateTime<chrono::Utc>,
     pub messages_sent: i64,
     /// Distinct players this player has sent a message to.

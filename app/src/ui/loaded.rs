@@ -14,6 +14,7 @@ use leptos::{
     server::codee::{Decoder, Encoder},
 };
 use serde::{de::DeserializeOwned, Serialize};
+use std::{future::Future, pin::Pin};
 
 use crate::error::AppError;
 
@@ -51,6 +52,10 @@ pub type Loaded<T> = Resource<T, Json>;
 pub type Snapshot<T> = Loaded<(u64, Result<T, AppError>)>;
 
 /// `Resource::new`, with the value read back as [`Json`].
+///
+/// The source and the fetch are boxed before the resource is made, so the browser carries
+/// one copy of a resource's machinery per value type rather than one per place that loads it
+/// (each closure is a type of its own, and the resource's code is generic over both).
 #[track_caller]
 pub fn load<S, T, Fut>(
     source: impl Fn() -> S + Send + Sync + 'static,
@@ -59,7 +64,21 @@ pub fn load<S, T, Fut>(
 where
     S: PartialEq + Clone + Send + Sync + 'static,
     T: Serialize + DeserializeOwned + Send + Sync + 'static,
-    Fut: std::future::Future<Output = T> + Send + 'static,
+    Fut: Future<Output = T> + Send + 'static,
+{
+    load_boxed(
+        Box::new(source),
+        Box::new(move |source| Box::pin(fetch(source))),
+    )
+}
+
+type Fetch<S, T> = Box<dyn Fn(S) -> Pin<Box<dyn Future<Output = T> + Send>> + Send + Sync>;
+
+#[track_caller]
+fn load_boxed<S, T>(source: Box<dyn Fn() -> S + Send + Sync>, fetch: Fetch<S, T>) -> Loaded<T>
+where
+    S: PartialEq + Clone + Send + Sync + 'static,
+    T: Serialize + DeserializeOwned + Send + Sync + 'static,
 {
     Resource::new_with_options(source, fetch, false)
 }
