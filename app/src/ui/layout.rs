@@ -25,7 +25,7 @@ pub fn Header() -> impl IntoView {
     // Posted by a plain form, which works without JavaScript as an `ActionForm` does, and
     // dispatched by hand when it runs: an `ActionForm` reads its fields with serde_qs, whose
     // decoder would be in every page's first module for a form that has none.
-    let sign_out = session.action::<SignOut>();
+    let sign_out = session.sign_out();
     // Above the suspense that shows them, like every resource.
     let unread: Snapshot<Unread> = use_snapshot(move || session.changes(), |_| unread_chats());
     // The toggle's state lives in the page (no JavaScript needed to open it); following a
@@ -78,7 +78,7 @@ pub fn Header() -> impl IntoView {
                                         class="inline"
                                         on:submit=move |ev| {
                                             ev.prevent_default();
-                                            sign_out.dispatch(SignOut {});
+                                            sign_out.dispatch(());
                                         }
                                     >
                                         <button type="submit">"Sign out"</button>

@@ -4,7 +4,11 @@
 use leptos::{prelude::*, server_fn::ServerFn};
 
 use super::loaded::{load, Loaded};
-use crate::{api::account::who_am_i, error::AppError, model::Me};
+use crate::{
+    api::account::{sign_out, who_am_i},
+    error::AppError,
+    model::Me,
+};
 
 /// The signed-in player, refetched whenever an action that changes it (signing in or out,
 /// choosing a home) completes. Provided at the root; pages read it with [`use_session`].
@@ -42,6 +46,19 @@ impl Session {
             false,
         );
         action
+    }
+
+    /// Signs out (the header's button), then refetches the session. A plain action rather
+    /// than [`action`](Self::action)'s `ServerAction`: that one reads the error of a form posted
+    /// without JavaScript back from the URL (base64 and all, about 8 KB of the first module),
+    /// and the header's form has no error to show.
+    pub fn sign_out(&self) -> Action<(), Result<(), AppError>> {
+        let changed = self.changed;
+        Action::new(move |_: &()| async move {
+            let done = sign_out().await;
+            changed.update(|n| *n += 1);
+            done
+        })
     }
 }
 

@@ -434,7 +434,10 @@ fn fan_offset(i: usize) -> (f64, f64) {
     let golden = std::f64::consts::PI * (3.0 - 5f64.sqrt());
     let r = FAN_SPACING * (i as f64 + 0.5).sqrt();
     let a = i as f64 * golden;
-    ((r * a.cos()).round(), (r * a.sin()).round())
+    // JavaScript's sine and cosine: Rust's own would bring libm's (about 8 KB) into the first
+    // module for this alone.
+    let (cos, sin) = (js_sys::Math::cos(a), js_sys::Math::sin(a));
+    ((r * cos).round(), (r * sin).round())
 }
 
 /// Frames a cluster's homes, no closer than street level (where its players stand alone).
