@@ -54,8 +54,9 @@ pub type Snapshot<T> = Loaded<(u64, Result<T, AppError>)>;
 /// `Resource::new`, with the value read back as [`Json`].
 ///
 /// The source and the fetch are boxed before the resource is made, so the browser carries
-/// one copy of a resource's machinery per value type rather than one per place that loads it
-/// (each closure is a type of its own, and the resource's code is generic over both).
+/// one copy of a resource's machinery per value and source type rather than one per place
+/// that loads it (each closure is a type of its own, and the resource's code is generic over
+/// both).
 #[track_caller]
 pub fn load<S, T, Fut>(
     source: impl Fn() -> S + Send + Sync + 'static,
