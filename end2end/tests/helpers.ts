@@ -55,6 +55,17 @@ export async function openPopup(marker: Locator) {
   await marker.press("Enter");
 }
 
+/**
+ * Flies the map to a city through the place search (`label` as the search lists it, such as
+ * "Paris, … France") and waits for the flight to end at a city's zoom, 9.
+ */
+export async function flyToCity(page: Page, query: string, label: RegExp) {
+  const search = page.getByRole("search", { name: "Find a place" });
+  await search.getByRole("searchbox").fill(query);
+  await search.getByRole("button", { name: label }).first().click();
+  await expect(page.getByRole("region", { name: "World map" })).toHaveAttribute("data-zoom", "9");
+}
+
 export const LIMA = { latitude: -12.0464, longitude: -77.0428 };
 
 export type Place = { latitude: number; longitude: number };

@@ -1,5 +1,5 @@
 import { expect, test, type Locator, type Page } from "@playwright/test";
-import { PARIS, TOKYO, marker, newPlayer, ownWorld, startInstance } from "./helpers";
+import { PARIS, TOKYO, flyToCity, marker, newPlayer, ownWorld, startInstance } from "./helpers";
 
 test("the place search flies to a place and lists its players", async ({ browser }) => {
   const kenji = await newPlayer(browser, TOKYO, "kenji");
@@ -61,11 +61,7 @@ async function inside(inner: Locator, outer: Locator): Promise<boolean> {
 
 /** Flies the map to Paris by the place search: a city's zoom, the rest of the world out of view. */
 async function zoomToParis(page: Page) {
-  const search = page.getByRole("search", { name: "Find a place" });
-  await search.getByRole("searchbox").fill("Paris");
-  await search.getByRole("button", { name: /^Paris,.*France\s*city$/ }).first().click();
-  // The map notes the zoom each flight ends at; a city's is 9.
-  await expect(worldMap(page)).toHaveAttribute("data-zoom", "9");
+  await flyToCity(page, "Paris", /^Paris,.*France\s*city$/);
 }
 
 /** How many of the map's markers lie outside its box, and how many there are. */
