@@ -534,8 +534,9 @@ test("times show in each player's own time zone, with the day above the first me
 test("on a phone the header is one row with a menu, and a chat is a screen of its own", async ({ player }) => {
   test.setTimeout(90_000);
   const phone = { viewport: { width: 390, height: 844 } };
-  const kenji = await player(TOKYO, "kenji");
+  // Amélie first: Kenji's map then frames both homes (it holds the markers of its view only).
   const amelie = await player(PARIS, "amelie", phone);
+  const kenji = await player(TOKYO, "kenji");
   const a = amelie.page;
   const chatId = await sayHi(kenji.page, amelie.name);
   await expect(connection(kenji.page)).toHaveText("Live");
