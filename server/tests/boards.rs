@@ -93,6 +93,20 @@ async fn ties_share_a_rank_and_a_tie_at_the_cut_shows_whole() {
     assert_eq!(b["mine"]["rank"], 54);
     assert_eq!(b["mine"]["points"], 1);
     assert!(ranks(&b).iter().all(|(handle, _, _)| handle != "late"));
+
+    // The header's answer carries the same row of the same board; signed out, no player part.
+    let header: Value = app.get_fn(&me, "header", &[]).await.json().await.unwrap();
+    let standing = &header["player"]["standing"];
+    assert_eq!(standing["mine"], b["mine"], "{header}");
+    assert_eq!(standing["window"], b["window"]);
+    assert_eq!(header["player"]["unread"]["chats"], serde_json::json!([]));
+    let header: Value = app
+        .get_fn(&client(), "header", &[])
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert!(header["player"].is_null(), "{header}");
 }
 
 #[tokio::test]

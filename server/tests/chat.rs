@@ -436,7 +436,9 @@ async fn messages_reach_every_tab_of_both_players_on_any_instance() {
     let listed = get_json(&two, &ben, "chat/list").await;
     assert_eq!(listed["chats"][0]["unread"], 1);
     assert_eq!(listed["chats"][0]["last"]["body"], "hello ben");
-    let counts = get_json(&two, &ben, "chat/unread").await;
+    // The header's answer carries the counts.
+    let header = get_json(&two, &ben, "header").await;
+    let counts = &header["player"]["unread"];
     assert_eq!(counts["chats"][0]["chat_id"], chat);
     assert_eq!(counts["chats"][0]["unread"], 1);
 
@@ -460,8 +462,8 @@ async fn messages_reach_every_tab_of_both_players_on_any_instance() {
     assert!(next_of(&mut ann_tab, "chat", QUIET).await.is_none());
     let listed = get_json(&one, &ben, "chat/list").await;
     assert_eq!(listed["chats"][0]["unread"], 0);
-    let counts = get_json(&one, &ben, "chat/unread").await;
-    assert_eq!(counts["chats"][0]["unread"], 0);
+    let header = get_json(&one, &ben, "header").await;
+    assert_eq!(header["player"]["unread"]["chats"][0]["unread"], 0);
 }
 
 /// Both players write at once: every tab sees the chat's versions rise and its messages

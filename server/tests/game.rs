@@ -131,6 +131,15 @@ async fn rounds_are_hours_and_a_round_is_announced_once() {
         .unwrap();
     assert_eq!(answer["round"]["id"], round.id);
     assert!(answer["server_now"].is_string(), "{answer}");
+    // And the header's answer.
+    let header: serde_json::Value = app
+        .get_fn(&client(), "header", &[])
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(header["clock"]["round"]["id"], round.id, "{header}");
+    assert!(header["clock"]["server_now"].is_string(), "{header}");
 }
 
 #[tokio::test]

@@ -5,7 +5,7 @@ use leptos::prelude::*;
 
 use crate::{
     error::AppError,
-    model::{ChatList, ChatMessage, ChatPage, MessagePage, Unread},
+    model::{ChatList, ChatMessage, ChatPage, MessagePage},
 };
 
 /// Opens the chat with player `with`, creating it if needed, and goes there.
@@ -28,17 +28,6 @@ pub async fn list_chats() -> Result<ChatList, AppError> {
     let cursor = log::latest_id(&state.pool).await?;
     let chats = chats::list(&state.pool, me, state.settings.presence_timeout).await?;
     Ok(ChatList { chats, cursor })
-}
-
-/// How many unread messages each of my chats has (the header shows the total).
-#[server(endpoint = "chat/unread", input = server_fn::codec::GetUrl)]
-pub async fn unread_chats() -> Result<Unread, AppError> {
-    use crate::backend::{chats, realtime::log, sessions, state};
-    let me = sessions::require_player().await?;
-    let state = state()?;
-    let cursor = log::latest_id(&state.pool).await?;
-    let chats = chats::unread(&state.pool, me).await?;
-    Ok(Unread { chats, cursor })
 }
 
 /// One chat and its newest page of history. Opening a chat reads it: its unread count is

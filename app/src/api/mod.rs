@@ -8,6 +8,7 @@ pub mod board;
 pub mod chat;
 pub mod dashboard;
 pub mod game;
+pub mod header;
 pub mod home;
 pub mod map;
 pub mod player;

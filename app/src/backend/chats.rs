@@ -11,10 +11,10 @@ use std::time::Duration;
 
 use sqlx::{types::Json, PgConnection, PgPool};
 
-use super::realtime::{send_ephemeral, Message, Throttle};
+use super::realtime::{log, send_ephemeral, Message, Throttle};
 use crate::{
     error::AppError,
-    model::{rules, ChatMessage, ChatSummary, Live, MessagePage, UnreadCount},
+    model::{rules, ChatMessage, ChatSummary, Live, MessagePage, Unread, UnreadCount},
 };
 
 fn no_chat() -> AppError {
@@ -102,9 +102,11 @@ async fn summaries(
         .collect())
 }
 
-/// Every chat of mine with its unread count and version (for the header's total).
-pub async fn unread(pool: &PgPool, me: i64) -> Result<Vec<UnreadCount>, AppError> {
-    Ok(sqlx::query_as!(
+/// Every chat of mine with its unread count and version (for the header's total), and the
+/// newest event id, read first: whatever commits while the counts are read is then replayed.
+pub async fn unread(pool: &PgPool, me: i64) -> Result<Unread, AppError> {
+    let cursor = log::latest_id(pool).await?;
+    let chats = sqlx::query_as!(
         UnreadCount,
         r#"select m.chat_id, c.version, m.unread::bigint as "unread!"
            from chat_members m join chats c on c.id = m.chat_id
@@ -112,7 +114,8 @@ pub async fn unread(pool: &PgPool, me: i64) -> Result<Vec<UnreadCount>, AppError
         me
     )
     .fetch_all(pool)
-    .await?)
+    .await?;
+    Ok(Unread { chats, cursor })
 }
 
 /// The other member of `chat_id`, when `me` is a member.

@@ -6,6 +6,7 @@ pub mod chat;
 pub mod dashboard;
 pub mod dates;
 pub mod game;
+pub mod header;
 pub mod live;
 pub mod map;
 pub mod player;
@@ -23,6 +24,7 @@ pub use game::{
     Assigned, Award, DayPoints, GameView, Level, ProfileGame, Round, RoundClock, Task, Tasks,
     Weights, WeightsAdmin, WeightsChange,
 };
+pub use header::{HeaderView, PlayerBar};
 pub use live::{Live, OnlineNow, PresenceChange, PublicPlayer};
 pub use map::{Bounds, Cluster, MapSlice, Viewport};
 pub use player::{

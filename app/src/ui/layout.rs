@@ -8,15 +8,15 @@ use leptos::{prelude::*, server_fn::ServerFn};
 use leptos_router::components::A;
 
 use super::{
-    game::RoundCountdown,
-    leaderboard::MyStanding,
+    game::Countdown,
+    leaderboard::Standing,
     live::{use_live, use_snapshot, ConnectionBadge},
     loaded::Snapshot,
     session::use_session,
 };
 use crate::{
-    api::{account::SignOut, chat::unread_chats},
-    model::Unread,
+    api::{account::SignOut, header::load_header},
+    model::{HeaderView, Unread},
 };
 
 #[component]
@@ -26,8 +26,14 @@ pub fn Header() -> impl IntoView {
     // dispatched by hand when it runs: an `ActionForm` reads its fields with serde_qs, whose
     // decoder would be in every page's first module for a form that has none.
     let sign_out = session.sign_out();
-    // Above the suspense that shows them, like every resource.
-    let unread: Snapshot<Unread> = use_snapshot(move || session.changes(), |_| unread_chats());
+    // The clock, my standing and my unread counts, in one answer (`model::header`), asked for
+    // again when the session changes or the round is over with no announcement of the next.
+    // Above the suspenses that show it, like every resource.
+    let refetch = RwSignal::new(0u64);
+    let bar: Snapshot<HeaderView> = use_snapshot(
+        move || (session.changes(), refetch.get()),
+        |_| load_header(),
+    );
     // The toggle's state lives in the page (no JavaScript needed to open it); following a
     // link in the menu closes it.
     let toggle = NodeRef::<leptos::html::Input>::new();
@@ -39,8 +45,28 @@ pub fn Header() -> impl IntoView {
     view! {
         <header class="site-header">
             <A href="/" attr:class="brand">"Meridian"</A>
-            <RoundCountdown />
-            <MyStanding />
+            // A suspense of its own beside the account links' (waiting on both in one left
+            // the header's home stale now and then after the home changed).
+            <Transition fallback=|| ()>
+                // An `AnyView`, as the account links' suspense gives: each kind of view a
+                // suspense gives is rendering code of its own in the first download.
+                {move || Suspend::new(async move {
+                    let (head, Ok(bar)) = bar.await else {
+                        return ().into_any();
+                    };
+                    let standing = match (session.me.await, bar.player) {
+                        (Ok(Some(me)), Some(player)) => {
+                            Some(view! { <Standing board=player.standing head me=me.id /> })
+                        }
+                        _ => None,
+                    };
+                    view! {
+                        <Countdown clock=bar.clock refetch />
+                        {standing}
+                    }
+                        .into_any()
+                })}
+            </Transition>
             <input type="checkbox" id="nav-toggle" class="nav-toggle" aria-controls="site-nav"
                 node_ref=toggle />
             <label for="nav-toggle" class="nav-toggle-label">"Menu"</label>
@@ -51,9 +77,11 @@ pub fn Header() -> impl IntoView {
                             Ok(Some(me)) => {
                                 // In this suspense, not one of its own: a suspense nested in
                                 // the link would not hydrate.
-                                let badge = match unread.await {
-                                    (head, Ok(data)) => Some(view! { <UnreadTotal data head /> }),
-                                    (_, Err(_)) => None,
+                                let badge = match bar.await {
+                                    (head, Ok(HeaderView { player: Some(player), .. })) => {
+                                        Some(view! { <UnreadTotal data=player.unread head /> })
+                                    }
+                                    _ => None,
                                 };
                                 let home = me
                                     .home

@@ -227,30 +227,9 @@ pub fn CompactBoard(me: i64) -> impl IntoView {
 }
 
 /// My points and all-time rank, in the header: my row of the all-time board, moved by every
-/// award like any board. A suspense of its own beside the account links' (waiting on both in
-/// one left the header's home stale now and then after the home changed).
+/// award like any board.
 #[component]
-pub fn MyStanding() -> impl IntoView {
-    let session = use_session();
-    let board: Snapshot<Board> = use_snapshot(
-        move || session.changes(),
-        |_| load_board("all".into(), String::new()),
-    );
-    view! {
-        <Transition fallback=|| ()>
-            {move || Suspend::new(async move {
-                let me = session.me.await.ok().flatten()?;
-                match board.await {
-                    (head, Ok(board)) => Some(view! { <Standing board head me=me.id /> }),
-                    (_, Err(_)) => None,
-                }
-            })}
-        </Transition>
-    }
-}
-
-#[component]
-fn Standing(board: Board, head: u64, me: i64) -> impl IntoView {
+pub fn Standing(board: Board, head: u64, me: i64) -> impl IntoView {
     let live = use_live();
     let board = RwSignal::new(board);
     let seen = StoredValue::new(head);

@@ -12,10 +12,10 @@ use super::{
     clock::{now_ms, use_ticking_clock},
     form::Failed,
     live::{use_live, use_snapshot},
-    loaded::{load, Snapshot},
+    loaded::Snapshot,
 };
 use crate::{
-    api::game::{get_round, load_game},
+    api::game::load_game,
     model::{
         game::{countdown, TASKS_PER_ROUND},
         GameView, Live, RoundClock, Task, Tasks,
@@ -28,22 +28,10 @@ const ASK_AFTER_END_MS: u64 = 2000;
 /// How long "Task complete" stays up.
 const TOAST_SECS: u64 = 6;
 
-/// "Round ends in 12:05", for the header.
+/// "Round ends in 12:05", for the header. `refetch` asks for the header's answer again once the
+/// round is over and no announcement of the next has come.
 #[component]
-pub fn RoundCountdown() -> impl IntoView {
-    let refetch = RwSignal::new(0u64);
-    let clock = load(move || refetch.get(), |_| get_round());
-    view! {
-        <Transition fallback=|| ()>
-            {move || Suspend::new(async move {
-                clock.await.ok().map(|clock| view! { <Countdown clock refetch /> })
-            })}
-        </Transition>
-    }
-}
-
-#[component]
-fn Countdown(clock: RoundClock, refetch: RwSignal<u64>) -> impl IntoView {
+pub fn Countdown(clock: RoundClock, refetch: RwSignal<u64>) -> impl IntoView {
     let live = use_live();
     let received = now_ms();
     let now = use_ticking_clock();
