@@ -1,4 +1,4 @@
-import { expect, test, type Page } from "@playwright/test";
+import { expect, test, type Locator, type Page } from "@playwright/test";
 import { TOKYO, newPlayer, ownWorld, type Instance } from "./helpers";
 
 /**
@@ -112,6 +112,43 @@ for (const { name: width, viewport } of WIDTHS) {
     await kenji.context.close();
   });
 }
+
+/** How wide the world's outlines are drawn, as a share of the map's width (Leaflet clips
+ * what lies beyond the view, so a zoomed-in world measures about 1.2). */
+async function spread(map: Locator): Promise<number> {
+  return map.evaluate((element) => {
+    const paths = [...element.querySelectorAll("path.world-country")].map((p) => p.getBoundingClientRect());
+    const left = Math.min(...paths.map((r) => r.left));
+    const right = Math.max(...paths.map((r) => r.right));
+    return (right - left) / element.getBoundingClientRect().width;
+  });
+}
+
+test("the landing map frames the world again when the window widens, unless the visitor moved it", async ({ browser }) => {
+  const visitor = await browser.newContext({ baseURL: instance.baseURL, viewport: { width: 390, height: 844 } });
+  const v = await visitor.newPage();
+  await v.goto("/");
+  const map = v.getByRole("region", { name: "World map of players by country" });
+  await expect.poll(() => map.locator("path.world-country").count()).toBeGreaterThan(100);
+  await expect.poll(() => spread(map)).toBeGreaterThan(0.55);
+
+  // A phone turned, a window widened: the world fills the wider map too (framed once, it
+  // stayed drawn for the phone, two fifths of the wider map).
+  await v.setViewportSize({ width: 1280, height: 800 });
+  await expect.poll(() => spread(map)).toBeGreaterThan(0.55);
+
+  // The visitor zooms in; a resize then keeps their view rather than framing the world again.
+  await map.getByRole("button", { name: "Zoom in" }).click();
+  await expect.poll(() => spread(map)).toBeGreaterThan(1.1);
+  // Once the zoom's animation is over (Leaflet marks its panes while it runs).
+  await expect(map.locator(".leaflet-zoom-anim")).toHaveCount(0);
+  await v.setViewportSize({ width: 1000, height: 800 });
+  await expect.poll(() => map.evaluate((e) => e.getBoundingClientRect().width)).toBeLessThan(1000);
+  // Resize observers run in the frame after the layout changed; the framing is synchronous.
+  await v.evaluate(() => new Promise((done) => requestAnimationFrame(() => requestAnimationFrame(done))));
+  expect(await spread(map)).toBeGreaterThan(1.1);
+  await visitor.close();
+});
 
 test("the landing page reads without JavaScript", async ({ browser }) => {
   const visitor = await browser.newContext({ baseURL: instance.baseURL, javaScriptEnabled: false });

@@ -55,6 +55,9 @@ impl ActivityMap {
         options.set_zoom_snap(0.25);
         options.set_min_zoom(0.0);
         options.set_max_zoom(6.0);
+        // Sizes are followed below, for the element rather than the window: Leaflet's own
+        // window listener would re-measure first and move the view the framing compares.
+        options.set_track_resize(false);
         let map = Map::new_with_element(element, &options).expect("Leaflet creates the map");
         map.set_view(&LatLng::new(20.0, 10.0), 1.0);
         let _ = element.set_attribute("data-offline", "true");
@@ -67,18 +70,25 @@ impl ActivityMap {
             map.try_with_value(|map| world::add_outlines(map, geojson, "landing-country"));
         });
 
-        // Frame the world once the element has a size; re-measure whenever it changes.
-        let framed = StoredValue::new_local(false);
+        // Frame the world once the element has a size, and again whenever the size changes
+        // while the view is still the one framed here (a phone turned, a window widened); a
+        // visitor who zoomed or dragged keeps their view. The view is compared before Leaflet
+        // measures the new size, which moves its centre.
+        let framed = StoredValue::new_local(None::<(f64, f64, f64)>);
         let on_resize = Closure::<dyn FnMut()>::new(move || {
             map.with_value(|map| {
+                let untouched = framed.get_value().is_none_or(|view| view == view_of(map));
                 map.invalidate_size(false);
-                if !framed.get_value() && map.get_size().x() > 0.0 {
-                    framed.set_value(true);
+                if untouched && map.get_size().x() > 0.0 {
                     let ((south, west), (north, east)) = FRAME;
-                    map.fit_bounds(&LatLngBounds::new(
-                        &LatLng::new(south, west),
-                        &LatLng::new(north, east),
-                    ));
+                    // No animation: the view is in place, and can be read back, at once.
+                    let options = js_sys::Object::new();
+                    let _ = js_sys::Reflect::set(&options, &"animate".into(), &false.into());
+                    map.fit_bounds_with_options(
+                        &LatLngBounds::new(&LatLng::new(south, west), &LatLng::new(north, east)),
+                        &options,
+                    );
+                    framed.set_value(Some(view_of(map)));
                 }
             });
             this.resize_circles();
@@ -139,6 +149,12 @@ impl ActivityMap {
             }
         });
     }
+}
+
+/// Where the map looks: its centre's latitude and longitude, and its zoom.
+fn view_of(map: &Map) -> (f64, f64, f64) {
+    let center = map.get_center();
+    (center.lat(), center.lng(), map.get_zoom())
 }
 
 /// How much smaller than on a full-width map circles are drawn on this one.
