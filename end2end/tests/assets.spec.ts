@@ -13,6 +13,9 @@ const HASHED = /\/pkg\/meridian\.[A-Za-z0-9_-]{22}\.(?:js|wasm|css)/g;
 /** A split build's chunk, the chunks' loader or its manifest, by its hashed name. */
 const CHUNK = /\/pkg\/(?:chunk_\d+|split_\w+|__wasm_split(?:_manifest)?)\.[A-Za-z0-9_-]{22}\.(?:wasm|js|json)$/;
 
+/** A split build's page code: a chunk or a page's module (not the loader the bundle imports). */
+const PAGE_CODE = /\/pkg\/(?:chunk_\d+|split_\w+)\.[A-Za-z0-9_-]{22}\.wasm$/;
+
 /** The bundle's file names a page's HTML mentions, sorted. */
 function bundleIn(html: string): string[] {
   return [...new Set(html.match(HASHED) ?? [])].sort();
@@ -73,6 +76,88 @@ test("a page split off the first bundle hydrates from its own chunk @split", asy
     expect((await response.allHeaders())["cache-control"], file).toBe("public, max-age=31536000, immutable");
   }
   expect(errors).toEqual([]);
+});
+
+test("a tab left open across a deploy follows a link to a page whose chunk is gone @split", async ({ page }) => {
+  const errors: string[] = [];
+  page.on("pageerror", (error) => errors.push(error.message));
+  const stream = page.waitForResponse((response) => response.url().includes("/events/public"));
+  await page.goto("/");
+  // Live (hydrated): the landing page's stream opens only from the browser.
+  await stream;
+
+  // A deploy: the server now names a newer build, and this tab's chunks are gone until the
+  // next page load fetches what that page names.
+  let deployed = true;
+  const refused: string[] = [];
+  page.on("request", (request) => {
+    if (request.isNavigationRequest() && request.frame() === page.mainFrame()) deployed = false;
+  });
+  await page.route(PAGE_CODE, (route) => {
+    if (!deployed) return route.continue();
+    refused.push(new URL(route.request().url()).pathname);
+    return route.fulfill({ status: 404, contentType: "text/html", body: "<h1>Not found</h1>" });
+  });
+  await page.evaluate(() => ((window as unknown as { stayed: boolean }).stayed = true));
+  // The new page's own stream, once it is live.
+  const hydrated = page.waitForResponse((response) => !deployed && response.url().includes("/events/public"));
+
+  await page.getByRole("navigation", { name: "Account" }).getByRole("link", { name: "Leaderboard" }).click();
+  // The router could not load the page's code, so the browser loads the page whole, from
+  // the new build: the leaderboard, live, where the old tab would have stopped dead.
+  await expect(page).toHaveURL(/\/leaderboard$/);
+  await expect(page.getByRole("heading", { name: "Leaderboard" })).toBeVisible();
+  expect(refused.length).toBeGreaterThan(0);
+  expect(await page.evaluate(() => (window as unknown as { stayed?: boolean }).stayed)).toBeUndefined();
+  await hydrated;
+  expect(errors).toEqual([]);
+});
+
+test("a tab whose chunks never arrive loads the page whole once, then says so @split", async ({ page }) => {
+  const documents: string[] = [];
+  page.on("request", (request) => {
+    if (request.isNavigationRequest() && request.frame() === page.mainFrame()) {
+      documents.push(new URL(request.url()).pathname);
+    }
+  });
+  // Each page error with the document it happened in (1 for the first).
+  const errors: [number, string][] = [];
+  page.on("pageerror", (error) => errors.push([documents.length, error.message]));
+  const live = () => page.waitForResponse((response) => response.url().includes("/events/public"));
+  let stream = live();
+  await page.goto("/");
+  await stream;
+  // From here on no page code arrives: a server that names files it does not have, or a
+  // connection that drops every such download.
+  await page.route(PAGE_CODE, (route) => route.fulfill({ status: 404, contentType: "text/html", body: "<h1>Not found</h1>" }));
+  const account = page.getByRole("navigation", { name: "Account" });
+
+  // The router cannot load the leaderboard's code, so the browser loads the page whole; that
+  // page cannot load its code either and stays as the server rendered it, loaded once (its
+  // hydration gives up, with an error in the console: the page's content has no code).
+  await account.getByRole("link", { name: "Leaderboard" }).click();
+  await expect(page).toHaveURL(/\/leaderboard$/);
+  await expect(page.getByRole("heading", { name: "Leaderboard" })).toBeVisible();
+  await expect.poll(() => documents).toEqual(["/", "/leaderboard"]);
+  // Absence cannot be waited for: give a loop the time to show itself.
+  await page.waitForTimeout(2_000);
+  expect(documents).toEqual(["/", "/leaderboard"]);
+
+  // Its links still work (the router goes on after hydration gave up); the map, in the first
+  // bundle, is live again.
+  stream = live();
+  await page.getByRole("link", { name: "Meridian" }).click();
+  await expect(page).toHaveURL(/\/$/);
+  await stream;
+  const before = errors.length;
+  // Asked again so soon, the leaderboard says it could not be loaded rather than loading again.
+  await account.getByRole("link", { name: "Leaderboard" }).click();
+  await expect(page.getByRole("heading", { name: "This page could not be loaded." })).toBeVisible();
+  await expect(page.getByRole("link", { name: "Try again" })).toHaveAttribute("href", "/leaderboard");
+  expect(documents.filter((path) => path === "/leaderboard")).toEqual(["/leaderboard"]);
+  // Neither the tab that followed the link nor the one that said so met an error.
+  expect(errors.filter(([document]) => document === 1)).toEqual([]);
+  expect(errors.slice(before)).toEqual([]);
 });
 
 test("an instance started from the binary names the same bundle @smoke", async ({ request }) => {

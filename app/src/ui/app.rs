@@ -102,24 +102,53 @@ pub fn App() -> impl IntoView {
 }
 
 /// A route whose page is split off the first bundle: built with `cargo leptos --split
-/// --features split`, its code is a WASM chunk of its own, fetched the first time the route is
-/// shown (before a server-rendered page of it hydrates, or on navigation). The map, where
-/// visits start, stays in the first bundle. Each page loads its own data, so the route's data
-/// is nothing. Without the feature (`cargo leptos watch`, the debug suite) it is a lazy route
-/// in the one bundle: `#[lazy_route]` code needs the splitter's output to load.
+/// --features split`, its code is a WASM chunk of its own (named after `$chunk`), fetched the
+/// first time the route is shown (before a server-rendered page of it hydrates, or on
+/// navigation). The map, where visits start, stays in the first bundle. Each page loads its
+/// own data, so the route's data is nothing. Without the feature (`cargo leptos watch`, the
+/// debug suite) it is a lazy route in the one bundle: split code needs the splitter's output
+/// to load.
+///
+/// This is what `#[lazy_route]` writes, but with a load that can fail: after a deploy the
+/// server no longer has the chunks an open tab's build names, and `#[lazy_route]`'s load
+/// panics, which stops the whole page. Here the router loads the page whole instead
+/// (`new_build`). The server still names the chunk for the browser to fetch early.
 #[cfg(feature = "split")]
 macro_rules! split_page {
-    ($($route:ident => $page:ident),* $(,)?) => {$(
+    ($($route:ident => $page:ident in $chunk:ident),* $(,)?) => {$(
         struct $route;
 
-        #[leptos_router::lazy_route]
+        mod $chunk {
+            use super::*;
+
+            #[leptos::wasm_split::wasm_split(
+                $chunk,
+                wasm_split_path = ::leptos::wasm_split,
+                preload(preload),
+                fallible
+            )]
+            pub fn view(_this: super::$route) -> Result<AnyView, leptos::wasm_split::SplitLoaderError> {
+                Ok(view! { <$page /> }.into_any())
+            }
+        }
+
         impl LazyRoute for $route {
             fn data() -> Self {
                 Self
             }
 
-            fn view(_this: Self) -> AnyView {
-                view! { <$page /> }.into_any()
+            async fn preload() {
+                // A failure shows when the view is asked for.
+                let _ = $chunk::preload().await;
+            }
+
+            async fn view(this: Self) -> AnyView {
+                leptos::prefetch_lazy_fn_on_server(stringify!($chunk));
+                let target = super::new_build::target();
+                match $chunk::view(this).await {
+                    Ok(view) => view,
+                    Err(_) => super::new_build::page_code_missing(target),
+                }
             }
         }
     )*};
@@ -127,7 +156,7 @@ macro_rules! split_page {
 
 #[cfg(not(feature = "split"))]
 macro_rules! split_page {
-    ($($route:ident => $page:ident),* $(,)?) => {$(
+    ($($route:ident => $page:ident in $chunk:ident),* $(,)?) => {$(
         struct $route;
 
         impl LazyRoute for $route {
@@ -143,13 +172,13 @@ macro_rules! split_page {
 }
 
 split_page! {
-    SignUp => SignUpPage,
-    SignIn => SignInPage,
-    Home => HomePage,
-    Chats => ChatsPage,
-    Chat => ChatPage,
-    Profile => ProfilePage,
-    Leaderboard => LeaderboardPage,
-    Admin => AdminPage,
-    Dashboard => DashboardPage,
+    SignUp => SignUpPage in signup_page,
+    SignIn => SignInPage in signin_page,
+    Home => HomePage in home_page,
+    Chats => ChatsPage in chats_page,
+    Chat => ChatPage in chat_page,
+    Profile => ProfilePage in profile_page,
+    Leaderboard => LeaderboardPage in leaderboard_page,
+    Admin => AdminPage in admin_page,
+    Dashboard => DashboardPage in dashboard_page,
 }

@@ -17,6 +17,7 @@ pub mod leaderboard;
 pub mod live;
 pub mod loaded;
 pub mod map;
+pub mod new_build;
 pub mod page;
 pub mod profile;
 pub mod session;

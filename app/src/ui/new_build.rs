@@ -1,0 +1,108 @@
+//! A tab that outlived its build. Pages split off the first bundle fetch their code when the
+//! router first shows them, by the names of the build that rendered the tab; after a deploy
+//! the server holds the new build's files only, so that fetch fails. The router then loads the
+//! page whole instead, which brings the new build. A tab that has just done so for the same
+//! address and fails again (a server that names files it does not have, a connection that
+//! keeps dropping) does not load it again but says the page could not be loaded, with a link
+//! to try again. (A page being hydrated cannot say so: its server-rendered content does not
+//! match, and hydration gives up, leaving the page as the server rendered it, whose links and
+//! forms work without the page's code.)
+
+use leptos::prelude::*;
+
+/// How long after loading an address whole a second failure for it is not answered with
+/// another load.
+#[cfg_attr(not(feature = "hydrate"), allow(dead_code))]
+const AGAIN_AFTER_MS: u64 = 30_000;
+
+/// Where the router is going, read while the route is being chosen (the address bar still
+/// shows the page the tab is leaving). Empty on the server, which never needs it.
+pub fn target() -> String {
+    imp::target()
+}
+
+/// What a split page shows when its code could not be fetched: a notice while the browser loads
+/// `target` whole, or, when it has just done so, a way to try again.
+pub fn page_code_missing(target: String) -> AnyView {
+    if imp::load_whole(&target) {
+        view! {
+            <p class="notice" role="status">"Meridian has been updated. Loading the new version…"</p>
+        }
+        .into_any()
+    } else {
+        view! {
+            <section class="card narrow" aria-labelledby="page-missing-heading">
+                <h1 id="page-missing-heading">"This page could not be loaded."</h1>
+                <p>"Its code did not arrive; the connection may have dropped."</p>
+                <p>
+                    <a href=target rel="external" class="button">"Try again"</a>
+                </p>
+            </section>
+        }
+        .into_any()
+    }
+}
+
+#[cfg(feature = "hydrate")]
+mod imp {
+    use leptos::prelude::*;
+    use leptos_router::hooks::use_url;
+
+    use super::AGAIN_AFTER_MS;
+
+    pub fn target() -> String {
+        use_url().with_untracked(|url| {
+            let mut target = url.path().to_string();
+            if !url.search().is_empty() {
+                target.push('?');
+                target.push_str(url.search());
+            }
+            if !url.hash().is_empty() {
+                if !url.hash().starts_with('#') {
+                    target.push('#');
+                }
+                target.push_str(url.hash());
+            }
+            target
+        })
+    }
+
+    /// Where this tab keeps its last whole load: "<ms since 1970> <address>".
+    const KEY: &str = "meridian-loaded-whole";
+
+    /// Starts loading `target` as a new page, unless this tab did so within the last
+    /// [`AGAIN_AFTER_MS`]. Whether it did.
+    pub fn load_whole(target: &str) -> bool {
+        let window = window();
+        let now = js_sys::Date::now() as u64;
+        if let Ok(Some(storage)) = window.session_storage() {
+            let last = storage.get_item(KEY).ok().flatten();
+            let recent = last
+                .as_deref()
+                .and_then(|last| last.split_once(' '))
+                .is_some_and(|(at, address)| {
+                    address == target
+                        && at
+                            .parse::<u64>()
+                            .is_ok_and(|at| now.saturating_sub(at) < AGAIN_AFTER_MS)
+                });
+            if recent {
+                return false;
+            }
+            let _ = storage.set_item(KEY, &format!("{now} {target}"));
+        }
+        window.location().assign(target).is_ok()
+    }
+}
+
+#[cfg(not(feature = "hydrate"))]
+mod imp {
+    pub fn target() -> String {
+        String::new()
+    }
+
+    /// The server renders split pages from its own code: nothing to load.
+    pub fn load_whole(_: &str) -> bool {
+        false
+    }
+}
