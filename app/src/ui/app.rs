@@ -144,11 +144,7 @@ macro_rules! split_page {
 
             async fn view(this: Self) -> AnyView {
                 leptos::prefetch_lazy_fn_on_server(stringify!($chunk));
-                let target = super::new_build::target();
-                match $chunk::view(this).await {
-                    Ok(view) => view,
-                    Err(_) => super::new_build::page_code_missing(target),
-                }
+                super::new_build::split_page(Box::pin($chunk::view(this))).await
             }
         }
     )*};

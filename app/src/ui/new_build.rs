@@ -8,27 +8,36 @@
 //! match, and hydration gives up, leaving the page as the server rendered it, whose links and
 //! forms work without the page's code.)
 
-use leptos::prelude::*;
+use std::{future::Future, pin::Pin};
+
+use leptos::{prelude::*, wasm_split::SplitLoaderError};
 
 /// How long after loading an address whole a second failure for it is not answered with
 /// another load.
 #[cfg_attr(not(feature = "hydrate"), allow(dead_code))]
 const AGAIN_AFTER_MS: u64 = 30_000;
 
-/// Where the router is going, read while the route is being chosen (the address bar still
-/// shows the page the tab is leaving). Empty on the server, which never needs it.
-pub fn target() -> String {
-    imp::target()
+/// A split page's view from `load`, its code's load and call; or, when that code could not be
+/// fetched, what [`page_code_missing`] shows. Compiled once, whatever the page.
+pub async fn split_page(
+    load: Pin<Box<dyn Future<Output = Result<AnyView, SplitLoaderError>>>>,
+) -> AnyView {
+    // Where the router is going, read before the load is first polled (the address bar still
+    // shows the page the tab is leaving).
+    let target = imp::target();
+    match load.await {
+        Ok(view) => view,
+        Err(_) => page_code_missing(target).await,
+    }
 }
 
-/// What a split page shows when its code could not be fetched: a notice while the browser loads
-/// `target` whole, or, when it has just done so, a way to try again.
-pub fn page_code_missing(target: String) -> AnyView {
+/// What a split page shows when its code could not be fetched. While the browser loads
+/// `target` whole, nothing new: this never answers, so the page being left stays on screen
+/// until the next one replaces it, as any link does. When it has just done so, a way to try
+/// again.
+async fn page_code_missing(target: String) -> AnyView {
     if imp::load_whole(&target) {
-        view! {
-            <p class="notice" role="status">"Meridian has been updated. Loading the new version…"</p>
-        }
-        .into_any()
+        std::future::pending().await
     } else {
         view! {
             <section class="card narrow" aria-labelledby="page-missing-heading">
@@ -97,6 +106,7 @@ mod imp {
 
 #[cfg(not(feature = "hydrate"))]
 mod imp {
+    /// Empty: the server never needs it.
     pub fn target() -> String {
         String::new()
     }
