@@ -4,9 +4,9 @@
 //! page whole instead, which brings the new build. A tab that has just done so for the same
 //! address and fails again (a server that names files it does not have, a connection that
 //! keeps dropping) does not load it again but says the page could not be loaded, with a link
-//! to try again. (A page being hydrated cannot say so: its server-rendered content does not
-//! match, and hydration gives up, leaving the page as the server rendered it, whose links and
-//! forms work without the page's code.)
+//! to try again. (A page being hydrated cannot say so: nothing but the page's own view matches
+//! what the server rendered, so Leptos gives up hydrating it and the page keeps the server's
+//! content, while the router and header, hydrated before it, go on.)
 
 use std::{future::Future, pin::Pin};
 
@@ -59,6 +59,7 @@ mod imp {
 
     use super::AGAIN_AFTER_MS;
 
+    /// The router's address: path, query and fragment.
     pub fn target() -> String {
         use_url().with_untracked(|url| {
             let mut target = url.path().to_string();
