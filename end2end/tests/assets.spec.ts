@@ -113,6 +113,33 @@ test("a tab left open across a deploy follows a link to a page whose chunk is go
   expect(errors).toEqual([]);
 });
 
+test("a page whose chunk is gone as it hydrates is loaded again, from the new build @split", async ({ page }) => {
+  const documents: string[] = [];
+  page.on("request", (request) => {
+    if (request.isNavigationRequest() && request.frame() === page.mainFrame()) {
+      documents.push(new URL(request.url()).pathname);
+    }
+  });
+  const errors: [number, string][] = [];
+  page.on("pageerror", (error) => errors.push([documents.length, error.message]));
+  // A deploy between the page's HTML and its code: the first document's chunks are gone.
+  const refused: string[] = [];
+  await page.route(PAGE_CODE, (route) => {
+    if (documents.length > 1) return route.continue();
+    refused.push(new URL(route.request().url()).pathname);
+    return route.fulfill({ status: 404, contentType: "text/html", body: "<h1>Not found</h1>" });
+  });
+  const hydrated = page.waitForResponse((response) => documents.length > 1 && response.url().includes("/events/public"));
+
+  await page.goto("/leaderboard");
+  // Loaded again whole, once, and live from the second load.
+  await hydrated;
+  expect(refused.length).toBeGreaterThan(0);
+  expect(documents).toEqual(["/leaderboard", "/leaderboard"]);
+  await expect(page.getByRole("heading", { name: "Leaderboard" })).toBeVisible();
+  expect(errors.filter(([document]) => document > 1)).toEqual([]);
+});
+
 test("a tab whose chunks never arrive loads the page whole once, then says so @split", async ({ page }) => {
   const documents: string[] = [];
   page.on("request", (request) => {
