@@ -1,4 +1,4 @@
-import { expect, test, type Response } from "@playwright/test";
+import { expect, test, type Page, type Response } from "@playwright/test";
 import { startInstance } from "./helpers";
 
 /**
@@ -15,6 +15,22 @@ const CHUNK = /\/pkg\/(?:chunk_\d+|split_\w+|__wasm_split(?:_manifest)?)\.[A-Za-
 
 /** A split build's page code: a chunk or a page's module (not the loader the bundle imports). */
 const PAGE_CODE = /\/pkg\/(?:chunk_\d+|split_\w+)\.[A-Za-z0-9_-]{22}\.wasm$/;
+
+/**
+ * The paths of the documents `page` loads, in order, and each page error with the document it
+ * happened in (1 for the first).
+ */
+function watchDocuments(page: Page): { documents: string[]; errors: [number, string][] } {
+  const documents: string[] = [];
+  page.on("request", (request) => {
+    if (request.isNavigationRequest() && request.frame() === page.mainFrame()) {
+      documents.push(new URL(request.url()).pathname);
+    }
+  });
+  const errors: [number, string][] = [];
+  page.on("pageerror", (error) => errors.push([documents.length, error.message]));
+  return { documents, errors };
+}
 
 /** The bundle's file names a page's HTML mentions, sorted. */
 function bundleIn(html: string): string[] {
@@ -114,14 +130,7 @@ test("a tab left open across a deploy follows a link to a page whose chunk is go
 });
 
 test("a page whose chunk is gone as it hydrates is loaded again, from the new build @split", async ({ page }) => {
-  const documents: string[] = [];
-  page.on("request", (request) => {
-    if (request.isNavigationRequest() && request.frame() === page.mainFrame()) {
-      documents.push(new URL(request.url()).pathname);
-    }
-  });
-  const errors: [number, string][] = [];
-  page.on("pageerror", (error) => errors.push([documents.length, error.message]));
+  const { documents, errors } = watchDocuments(page);
   // A deploy between the page's HTML and its code: the first document's chunks are gone.
   const refused: string[] = [];
   await page.route(PAGE_CODE, (route) => {
@@ -141,15 +150,7 @@ test("a page whose chunk is gone as it hydrates is loaded again, from the new bu
 });
 
 test("a tab whose chunks never arrive loads the page whole once, then says so @split", async ({ page }) => {
-  const documents: string[] = [];
-  page.on("request", (request) => {
-    if (request.isNavigationRequest() && request.frame() === page.mainFrame()) {
-      documents.push(new URL(request.url()).pathname);
-    }
-  });
-  // Each page error with the document it happened in (1 for the first).
-  const errors: [number, string][] = [];
-  page.on("pageerror", (error) => errors.push([documents.length, error.message]));
+  const { documents, errors } = watchDocuments(page);
   const live = () => page.waitForResponse((response) => response.url().includes("/events/public"));
   let stream = live();
   await page.goto("/");
